@@ -1,0 +1,315 @@
+"""Messages of a mailbox in the SQLite store: append, flags, copy/move, expunge.
+
+Rules:
+- Each write call takes one new MODSEQ per mailbox it changes (highest + 1) and
+  gives it to every message it adds, changes or expunges there; so a mailbox's
+  HIGHESTMODSEQ strictly increases and equals the largest modseq it holds.
+- UIDs come from ``uidnext`` and are never reused; COPY/MOVE assign new UIDs in
+  the order of the source UIDs.
+- A message row points to a blob row (body file plus the ENVELOPE, BODY,
+  BODYSTRUCTURE and part tree computed once at APPEND), so COPY shares both.
+- Expunged UIDs are recorded with their MODSEQ for ``changes_since``.
+- Only messages whose flags really change get a new MODSEQ (RFC 7162 3.1.3);
+  with UNCHANGEDSINCE, messages modified after it are left alone and reported.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from roost.storage import flags as flagset
+from roost.storage import sqlite_mailboxes as mailboxes
+from roost.storage.interface import (
+    Changes,
+    MailboxStatus,
+    MessageFlags,
+    MessageMeta,
+    StorageError,
+    StorageErrorKind,
+)
+from roost.storage.sqlite_db import WriteTxn, json_list
+
+_IN_UIDS = "uid IN (SELECT value FROM json_each(?))"
+_HAS = "instr(' ' || flags || ' ', ' {} ') > 0"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedMessage:
+    """A message whose body file is already on disk, analysed, ready for its row."""
+
+    blob_id: str
+    size: int
+    flags: frozenset[str]
+    internaldate: datetime
+    envelope: bytes
+    body: bytes
+    bodystructure: bytes
+    structure: str
+
+
+def _keyword_map(conn: sqlite3.Connection, mailbox_id: int) -> dict[str, str]:
+    rows = conn.execute("SELECT name FROM keywords WHERE mailbox_id = ?", (mailbox_id,))
+    return {r[0].casefold(): r[0] for r in rows}
+
+
+def _add_keywords(conn: sqlite3.Connection, mailbox_id: int, names: Iterable[str]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO keywords (mailbox_id, name) VALUES (?, ?)",
+        [(mailbox_id, n) for n in names],
+    )
+
+
+def _bump(txn: WriteTxn, box: mailboxes.MailboxRow, uidnext: int, modseq: int) -> None:
+    txn.conn.execute(
+        "UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?",
+        (uidnext, modseq, box.id),
+    )
+    txn.touch(box.user_id, box.id)
+
+
+def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) -> list[int]:
+    box = mailboxes.load_selectable(txn.conn, mailbox_id)
+    if not prepared:
+        return []
+    modseq = box.highestmodseq + 1
+    known = _keyword_map(txn.conn, box.id)
+    uids = list(range(box.uidnext, box.uidnext + len(prepared)))
+    new_keywords: list[str] = []
+    rows = []
+    for uid, msg in zip(uids, prepared, strict=True):
+        canonical, new = flagset.canonical(msg.flags, known)
+        new_keywords += new
+        rows.append(
+            (box.id, uid, msg.blob_id, flagset.format_flags(canonical), modseq,
+             msg.internaldate.isoformat(), msg.size)
+        )  # fmt: skip
+    txn.conn.executemany(
+        "INSERT INTO blobs (id, size, envelope, body, bodystructure, structure)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(m.blob_id, m.size, m.envelope, m.body, m.bodystructure, m.structure) for m in prepared],
+    )
+    _insert_messages(txn.conn, rows)
+    _add_keywords(txn.conn, box.id, new_keywords)
+    _bump(txn, box, uids[-1] + 1, modseq)
+    return uids
+
+
+def _insert_messages(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO messages (mailbox_id, uid, blob_id, flags, modseq, internaldate, size)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def store_flags(
+    txn: WriteTxn,
+    mailbox_id: int,
+    uids: Iterable[int],
+    mode: str,
+    flags: Iterable[str],
+    unchangedsince: int | None,
+) -> tuple[list[MessageFlags], list[int]]:
+    if mode not in ("+", "-", ""):
+        raise ValueError(f"invalid STORE mode {mode!r}")
+    box = mailboxes.load(txn.conn, mailbox_id)
+    known = _keyword_map(txn.conn, box.id)
+    wanted, new_keywords = flagset.canonical(flags, known)
+    modseq = box.highestmodseq + 1
+    changed: list[MessageFlags] = []
+    failed: list[int] = []
+    for uid, text, old_modseq in _select(txn.conn, box.id, uids, "uid, flags, modseq"):
+        if unchangedsince is not None and old_modseq > unchangedsince:
+            failed.append(uid)
+            continue
+        old = flagset.parse(text)
+        new = old | wanted if mode == "+" else old - wanted if mode == "-" else wanted
+        if new != old:
+            changed.append(MessageFlags(uid, new, modseq))
+    if changed:
+        txn.conn.executemany(
+            "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+            [(flagset.format_flags(m.flags), modseq, box.id, m.uid) for m in changed],
+        )
+        if mode != "-":
+            _add_keywords(txn.conn, box.id, new_keywords)
+        _bump(txn, box, box.uidnext, modseq)
+    return changed, failed
+
+
+def _select(
+    conn: sqlite3.Connection, mailbox_id: int, uids: Iterable[int], columns: str
+) -> list[tuple]:
+    return conn.execute(
+        f"SELECT {columns} FROM messages WHERE mailbox_id = ? AND {_IN_UIDS} ORDER BY uid",
+        (mailbox_id, json_list(sorted({int(u) for u in uids}))),
+    ).fetchall()
+
+
+def copy(
+    txn: WriteTxn, mailbox_id: int, uids: Iterable[int], dest_id: int
+) -> tuple[list[int], list[int]]:
+    """Copies in source-UID order; returns (source uids, destination uids)."""
+    source = mailboxes.load(txn.conn, mailbox_id)
+    dest = mailboxes.load_selectable(txn.conn, dest_id)
+    if dest.user_id != source.user_id:
+        raise StorageError(StorageErrorKind.NONEXISTENT, "no such mailbox")
+    found = _select(txn.conn, source.id, uids, "uid, blob_id, flags, internaldate, size")
+    if not found:
+        return [], []
+    modseq = dest.highestmodseq + 1
+    known = _keyword_map(txn.conn, dest.id)
+    new_keywords: list[str] = []
+    dest_uids = list(range(dest.uidnext, dest.uidnext + len(found)))
+    rows = []
+    for new_uid, (_uid, blob_id, text, internaldate, size) in zip(dest_uids, found, strict=True):
+        # Keyword spellings follow the destination's (both mailboxes compare them caselessly).
+        canonical, new = flagset.canonical(flagset.parse(text), known)
+        new_keywords += new
+        rows.append(
+            (dest.id, new_uid, blob_id, flagset.format_flags(canonical), modseq, internaldate, size)
+        )
+    _insert_messages(txn.conn, rows)
+    _add_keywords(txn.conn, dest.id, new_keywords)
+    _bump(txn, dest, dest_uids[-1] + 1, modseq)
+    return [r[0] for r in found], dest_uids
+
+
+def remove(txn: WriteTxn, mailbox_id: int, uids: Sequence[int]) -> None:
+    """Expunge exactly these (existing) UIDs, recording them with a new MODSEQ."""
+    if not uids:
+        return
+    box = mailboxes.load(txn.conn, mailbox_id)
+    modseq = box.highestmodseq + 1
+    txn.conn.execute(
+        f"DELETE FROM messages WHERE mailbox_id = ? AND {_IN_UIDS}", (box.id, json_list(uids))
+    )
+    txn.conn.executemany(
+        "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+        [(box.id, uid, modseq) for uid in uids],
+    )
+    _bump(txn, box, box.uidnext, modseq)
+
+
+def move(
+    txn: WriteTxn, mailbox_id: int, uids: Iterable[int], dest_id: int
+) -> tuple[list[int], list[int]]:
+    source_uids, dest_uids = copy(txn, mailbox_id, uids, dest_id)
+    remove(txn, mailbox_id, source_uids)
+    return source_uids, dest_uids
+
+
+def expunge(txn: WriteTxn, mailbox_id: int, uids: Iterable[int] | None) -> list[int]:
+    box = mailboxes.load(txn.conn, mailbox_id)
+    deleted = _HAS.format(flagset.DELETED)
+    if uids is None:
+        rows = txn.conn.execute(
+            f"SELECT uid FROM messages WHERE mailbox_id = ? AND {deleted} ORDER BY uid",
+            (box.id,),
+        ).fetchall()
+    else:
+        rows = [r for r in _select(txn.conn, box.id, uids, f"uid, {deleted}") if r[1]]
+    gone = [r[0] for r in rows]
+    remove(txn, box.id, gone)
+    return gone
+
+
+def all_uids(conn: sqlite3.Connection, mailbox_id: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid", (mailbox_id,)
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def take_recent(txn: WriteTxn, mailbox_id: int) -> int:
+    box = mailboxes.load(txn.conn, mailbox_id)
+    txn.conn.execute("UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?", (box.id,))
+    return box.first_recent_uid
+
+
+# -- reads (the caller holds a read transaction)
+
+
+def message_flags(conn: sqlite3.Connection, mailbox_id: int) -> list[MessageFlags]:
+    mailboxes.load(conn, mailbox_id)
+    rows = conn.execute(
+        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
+        (mailbox_id,),
+    )
+    return [MessageFlags(uid, flagset.parse(text), modseq) for uid, text, modseq in rows]
+
+
+def changes_since(conn: sqlite3.Connection, mailbox_id: int, modseq: int) -> Changes:
+    box = mailboxes.load(conn, mailbox_id)
+    changed = conn.execute(
+        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        (box.id, modseq),
+    ).fetchall()
+    expunged = conn.execute(
+        "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        (box.id, modseq),
+    ).fetchall()
+    return Changes(
+        highestmodseq=box.highestmodseq,
+        changed=[MessageFlags(u, flagset.parse(t), m) for u, t, m in changed],
+        expunged=[r[0] for r in expunged],
+    )
+
+
+def fetch_meta(conn: sqlite3.Connection, mailbox_id: int, uids: Iterable[int]) -> list[MessageMeta]:
+    mailboxes.load(conn, mailbox_id)
+    rows = conn.execute(
+        "SELECT m.uid, m.flags, m.modseq, m.internaldate, m.size, b.envelope, b.body,"
+        " b.bodystructure, b.structure, m.blob_id"
+        " FROM messages AS m JOIN blobs AS b ON b.id = m.blob_id"
+        f" WHERE m.mailbox_id = ? AND m.{_IN_UIDS} ORDER BY m.uid",
+        (mailbox_id, json_list(sorted({int(u) for u in uids}))),
+    ).fetchall()
+    return [
+        MessageMeta(
+            uid=uid,
+            flags=flagset.parse(text),
+            modseq=modseq,
+            internaldate=datetime.fromisoformat(internaldate),
+            size=size,
+            envelope=bytes(envelope),
+            body=bytes(body),
+            bodystructure=bytes(bodystructure),
+            structure=structure,
+            blob_id=blob_id,
+        )
+        for uid, text, modseq, internaldate, size, envelope, body, bodystructure, structure, blob_id
+        in rows
+    ]  # fmt: skip
+
+
+def status(conn: sqlite3.Connection, mailbox_id: int) -> MailboxStatus:
+    box = mailboxes.load(conn, mailbox_id)
+    seen = _HAS.format(flagset.SEEN)
+    deleted = _HAS.format(flagset.DELETED)
+    messages, recent, unseen, deleted_count, size = conn.execute(
+        f"SELECT count(*), total(uid >= ?), total(NOT {seen}), total({deleted}),"
+        " total(size) FROM messages WHERE mailbox_id = ?",
+        (box.first_recent_uid, box.id),
+    ).fetchone()
+    return MailboxStatus(
+        messages=messages,
+        recent=int(recent),
+        unseen=int(unseen),
+        deleted=int(deleted_count),
+        size=int(size),
+        uidnext=box.uidnext,
+        uidvalidity=box.uidvalidity,
+        highestmodseq=box.highestmodseq,
+    )
+
+
+def keywords(conn: sqlite3.Connection, mailbox_id: int) -> list[str]:
+    mailboxes.load(conn, mailbox_id)
+    rows = conn.execute(
+        "SELECT name FROM keywords WHERE mailbox_id = ? ORDER BY name", (mailbox_id,)
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,39 @@
+"""Small builders shared by the storage tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from roost.storage.interface import MailboxInfo, MailStore, NewMessage, User
+
+
+def raw_message(n: int, body: str = "") -> bytes:
+    text = body or f"Message number {n}.\r\n"
+    return (
+        f"From: Sender {n} <s{n}@example.org>\r\n"
+        f"To: rcpt@example.com\r\n"
+        f"Subject: test {n}\r\n"
+        f"Message-ID: <{n}@example.org>\r\n"
+        f"Date: Mon, 7 Feb 1994 21:52:25 -0800\r\n"
+        f"\r\n{text}"
+    ).encode()
+
+
+def new_user(store: MailStore, name: str = "alice") -> User:
+    return store.create_user(name, "$argon2id$fake-hash")
+
+
+def mailbox(store: MailStore, user: User, name: str = "INBOX") -> MailboxInfo:
+    return store.get_mailbox(user.id, name)
+
+
+def add(
+    store: MailStore, mailbox_id: int, count: int = 1, flags: Iterable[str] = (), start: int = 0
+) -> list[int]:
+    """Append ``count`` distinct messages with ``flags``; returns their UIDs."""
+    msgs = [NewMessage(raw_message(start + i), frozenset(flags)) for i in range(count)]
+    return store.append(mailbox_id, msgs).uids
+
+
+def flags_of(store: MailStore, mailbox_id: int) -> dict[int, frozenset[str]]:
+    return {m.uid: m.flags for m in store.message_flags(mailbox_id)}
