@@ -1,0 +1,160 @@
+"""SEARCH and UID SEARCH (RFC 9051 sections 6.4.4 and 7.3.4, RFC 4731 ESEARCH,
+RFC 5182 SEARCHRES).
+
+Rules:
+- CHARSET may be UTF-8 or US-ASCII (any case); anything else is
+  ``NO [BADCHARSET (UTF-8 US-ASCII)]``.
+- Every message of the view is tested with ``roost.search.evaluate``; its
+  metadata comes in batches, and its bytes are read only when a header or
+  body key actually asks (the adapter loads lazily, once).
+- A message expunged by another session but not yet announced matches nothing.
+- Result forms: a plain SEARCH in an IMAP4rev1 session answers
+  ``* SEARCH 2 3 5``. With RETURN, or in an IMAP4rev2 session, the answer is
+  ``* ESEARCH (TAG "t") [UID] MIN a MAX b COUNT n ALL set``; RETURN () and a
+  rev2 SEARCH without RETURN mean ALL (RFC 9051 6.4.4). MIN, MAX and ALL are
+  left out when nothing matched; COUNT 0 stays. RETURN (SAVE) alone sends no
+  ESEARCH (RFC 5182 section 2.1).
+- SAVE keeps the result as UIDs in ``session.saved_uids``; with MIN and/or MAX
+  only those are kept (RFC 5182 section 2.1). A SEARCH that fails with SAVE
+  empties the saved result (RFC 5182 section 2.1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from roost.commands.fetch import BATCH, compact_set
+from roost.mime import Part, decoded_header, header_block, header_values, search_text, sent_date
+from roost.protocol.commands import Search
+from roost.protocol.values import encode_string
+from roost.search.evaluate import SearchScope, compile_key
+from roost.session.state import Reply
+from roost.storage.interface import MessageMeta
+
+if TYPE_CHECKING:
+    from roost.commands.context import Context
+    from roost.storage.interface import MailStore
+
+CHARSETS = ("UTF-8", "US-ASCII")
+
+
+class StoredMessage:
+    """A ``SearchMessage`` over ``MessageMeta``; the bytes are read on first need."""
+
+    def __init__(self, store: MailStore, seq: int, meta: MessageMeta, recent: bool) -> None:
+        self.seq = seq
+        self.uid = meta.uid
+        self.flags = meta.flags
+        self.internaldate: datetime = meta.internaldate
+        self.size = meta.size
+        self.modseq = meta.modseq
+        self.recent = recent
+        self._store = store
+        self._meta = meta
+        self._raw: bytes | None = None
+        self._header: bytes | None = None
+        self._text: str | None = None
+        self._header_text: str | None = None
+
+    def _bytes(self) -> bytes:
+        if self._raw is None:
+            self._raw = self._store.read_message(self._meta.blob_id)
+        return self._raw
+
+    def _header_bytes(self) -> bytes:
+        if self._header is None:
+            self._header = header_block(self._bytes())
+        return self._header
+
+    def header(self, name: str) -> list[str]:
+        return header_values(self._header_bytes(), name)
+
+    def header_block(self) -> str:
+        if self._header_text is None:
+            self._header_text = decoded_header(self._header_bytes())
+        return self._header_text
+
+    def text(self) -> str:
+        if self._text is None:
+            root = Part.from_json(self._meta.structure)
+            self._text = search_text(self._bytes(), root)
+        return self._text
+
+    def sent_date(self) -> date | None:
+        return sent_date(self._header_bytes())
+
+
+def handle_search(ctx: Context, cmd: Search) -> Reply:
+    saving = cmd.returns is not None and "SAVE" in cmd.returns
+    if cmd.charset is not None and cmd.charset.upper() not in CHARSETS:
+        if saving:
+            ctx.session.saved_uids = []
+        return Reply("NO", "unsupported charset", code="BADCHARSET (" + " ".join(CHARSETS) + ")")
+    try:
+        found = _evaluate(ctx, cmd)
+    except Exception:
+        if saving:  # RFC 5182: a failed SEARCH ... SAVE leaves an empty saved result
+            ctx.session.saved_uids = []
+        raise
+    numbers = [uid if cmd.uid else seq for seq, uid in found]
+    if saving:
+        ctx.session.saved_uids = _saved(found, cmd.returns or ())
+    if cmd.returns is None and not ctx.session.rev2:
+        ctx.untagged(b"SEARCH" + b"".join(b" %d" % n for n in numbers))
+    elif cmd.returns is None or set(cmd.returns) != {"SAVE"}:
+        ctx.untagged(_esearch(cmd, numbers))
+    return Reply("OK", "SEARCH completed")
+
+
+def _evaluate(ctx: Context, cmd: Search) -> list[tuple[int, int]]:
+    """Ascending (seq, uid) of the view's messages that match."""
+    view = ctx.view
+    predicate = compile_key(cmd.criteria)
+    scope = SearchScope(
+        largest_seq=view.exists(),
+        largest_uid=view.uids[-1] if view.uids else 0,
+        saved_uids=frozenset(ctx.session.saved_uids),
+    )
+    pairs = list(enumerate(view.uids, start=1))
+    found: list[tuple[int, int]] = []
+    for start in range(0, len(pairs), BATCH):
+        batch = pairs[start : start + BATCH]
+        metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
+        for seq, uid in batch:
+            meta = metas.get(uid)
+            if meta is None:  # expunged elsewhere, not yet announced
+                continue
+            msg = StoredMessage(ctx.store, seq, meta, uid in view.recent)
+            if predicate(msg, scope):
+                found.append((seq, uid))
+    return found
+
+
+def _saved(found: list[tuple[int, int]], returns: tuple[str, ...]) -> list[int]:
+    uids = [uid for _, uid in found]
+    if not uids or not ({"MIN", "MAX"} & set(returns)):
+        return uids
+    kept = set()
+    if "MIN" in returns:
+        kept.add(uids[0])
+    if "MAX" in returns:
+        kept.add(uids[-1])
+    return sorted(kept)
+
+
+def _esearch(cmd: Search, numbers: list[int]) -> bytes:
+    """``ESEARCH (TAG "t") [UID] MIN .. MAX .. COUNT .. ALL ..`` (RFC 9051 7.3.4)."""
+    wanted = set(cmd.returns) if cmd.returns else {"ALL"}
+    out = b"ESEARCH (TAG " + encode_string(cmd.tag.encode("utf-8")) + b")"
+    if cmd.uid:
+        out += b" UID"
+    if numbers and "MIN" in wanted:
+        out += b" MIN %d" % numbers[0]
+    if numbers and "MAX" in wanted:
+        out += b" MAX %d" % numbers[-1]
+    if "COUNT" in wanted:
+        out += b" COUNT %d" % len(numbers)
+    if numbers and "ALL" in wanted:
+        out += b" ALL " + compact_set(numbers).encode("ascii")
+    return out

@@ -1,0 +1,243 @@
+"""The selected mailbox as one session sees it: sequence numbers, flags told, \\Recent.
+
+Rules (RFC 9051 sections 2.3.1.2, 5.2, 7.4, 7.5.1):
+- ``uids[i]`` is the message with sequence number ``i + 1``. Numbers only
+  change when this view announces an EXPUNGE, so every response this session
+  sends agrees with what the client was told before.
+- ``sync`` brings the view up to the store with ``changes_since(modseq)``:
+  EXPUNGEs first (only when the command allows them, else they wait in
+  ``pending_expunge`` and the messages keep their numbers and still count in
+  EXISTS), then EXISTS (and RECENT for IMAP4rev1) for new messages, then
+  FLAGS when new keywords appeared, then ``* n FETCH (FLAGS (...) UID u)`` for
+  each message whose flags differ from what this view last reported. UID is
+  always included: RFC 9051 6.4.9 wants it in FETCH responses caused by UID
+  commands and it is valid everywhere else.
+- EXPUNGE responses are sent in ascending order, each number adjusted for the
+  ones before it, as in the example of RFC 9051 section 6.4.3.
+- ``\\Recent`` (IMAP4rev1 only): a read-write IMAP4rev1 view claims recent
+  messages with ``store.take_recent`` when it opens and whenever it sees new
+  messages; a read-only view claims nothing and treats as recent the newest
+  ``status().recent`` messages; an IMAP4rev2 view has none and claims none,
+  so it does not take \\Recent away from IMAP4rev1 sessions.
+- ``flags`` never holds ``\\Recent``; the renderer adds it from ``recent``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+
+from roost.protocol.commands import SYSTEM_FLAGS, SequenceSet
+from roost.protocol.values import Atom, encode_value
+from roost.storage.interface import MailboxInfo, MailStore, MessageFlags
+
+RECENT = "\\Recent"
+# The system flags a client may set (\Recent is the server's), in the order
+# RFC 9051 lists them in its FLAGS examples.
+SETTABLE_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+
+
+def flag_list(flags: Iterable[str], recent: bool = False) -> bytes:
+    """``(\\Seen $Label)``: system flags in their usual order, then keywords sorted."""
+    shown = set(flags)
+    if recent:
+        shown.add(RECENT)
+    ordered = [f for f in SYSTEM_FLAGS if f in shown]
+    ordered += sorted(f for f in shown if f not in SYSTEM_FLAGS)
+    return encode_value([Atom(f) for f in ordered])
+
+
+def mailbox_flags(keywords: Iterable[str]) -> bytes:
+    """The FLAGS response list: the settable system flags, then the keywords sorted."""
+    return encode_value([Atom(f) for f in [*SETTABLE_FLAGS, *sorted(set(keywords))]])
+
+
+def permanent_flags(flags: bytes) -> bytes:
+    """The PERMANENTFLAGS list of a read-write mailbox: its FLAGS plus \\* (new keywords)."""
+    return flags[:-1] + b" \\*)"
+
+
+def keywords_of(flags: Iterable[str]) -> set[str]:
+    return {f for f in flags if not f.startswith("\\")}
+
+
+class SelectedView:
+    def __init__(
+        self,
+        mailbox: MailboxInfo,
+        readonly: bool,
+        states: list[MessageFlags],
+        recent: set[int],
+        keywords: Iterable[str],
+        *,
+        claims_recent: bool,
+    ) -> None:
+        self.mailbox_id = mailbox.id
+        self.name = mailbox.name
+        self.readonly = readonly
+        self.uidvalidity = mailbox.uidvalidity
+        self.uids: list[int] = [s.uid for s in states]
+        self.flags: dict[int, frozenset[str]] = {s.uid: s.flags - {RECENT} for s in states}
+        self.recent: set[int] = recent
+        # The mailbox's MODSEQ read before the message list: a change made in
+        # between is seen again by the first sync, which is harmless.
+        self.modseq = mailbox.highestmodseq
+        self.uidnext = max(mailbox.uidnext, self.uids[-1] + 1 if self.uids else 1)
+        self.keywords: set[str] = set(keywords)
+        self.pending_expunge: set[int] = set()
+        self._claims_recent = claims_recent
+
+    @classmethod
+    def open(
+        cls, store: MailStore, mailbox: MailboxInfo, readonly: bool, *, rev2: bool = False
+    ) -> SelectedView:
+        """Load the view; ``rev2`` views keep no \\Recent (RFC 9051 removed it)."""
+        claims = not readonly and not rev2
+        floor = store.take_recent(mailbox.id) if claims else None
+        recent_count = store.status(mailbox.id).recent if readonly and not rev2 else 0
+        states = store.message_flags(mailbox.id)
+        if floor is not None:
+            recent = {s.uid for s in states if s.uid >= floor}
+        else:
+            recent = (
+                {s.uid for s in states[len(states) - recent_count :]} if recent_count else set()
+            )
+        keywords = set(store.keywords(mailbox.id))
+        for state in states:
+            keywords |= keywords_of(state.flags)
+        return cls(mailbox, readonly, states, recent, keywords, claims_recent=claims)
+
+    # ------------------------------------------------------------ numbering
+
+    def exists(self) -> int:
+        return len(self.uids)
+
+    def seq_of(self, uid: int) -> int | None:
+        i = bisect_left(self.uids, uid)
+        return i + 1 if i < len(self.uids) and self.uids[i] == uid else None
+
+    def first_unseen(self) -> int | None:
+        for i, uid in enumerate(self.uids):
+            if "\\Seen" not in self.flags.get(uid, frozenset()):
+                return i + 1
+        return None
+
+    def lookup(self, seqset: SequenceSet, uid: bool, saved: list[int]) -> list[tuple[int, int]]:
+        """Ascending (seq, uid) of the messages a set names that exist in the view.
+
+        ``uid``: the numbers are UIDs, and a range ending in ``*`` always takes
+        in the last message (``5:*`` with 3 as the highest UID is ``3:5``).
+        Otherwise they are sequence numbers; numbers above EXISTS are dropped
+        here (callers answer BAD first, see ``sequence_in_range``). ``$`` is
+        ``saved``, the session's SEARCHRES UIDs.
+        """
+        if seqset.saved:
+            wanted = set(saved)
+            return [(i + 1, u) for i, u in enumerate(self.uids) if u in wanted]
+        if not self.uids:
+            return []
+        indexes: set[int] = set()
+        if uid:
+            for lo, hi in seqset.resolve(self.uids[-1]):
+                indexes.update(range(bisect_left(self.uids, lo), bisect_right(self.uids, hi)))
+        else:
+            count = len(self.uids)
+            for lo, hi in seqset.resolve(count):
+                indexes.update(range(max(lo, 1) - 1, min(hi, count)))
+        return [(i + 1, self.uids[i]) for i in sorted(indexes)]
+
+    def sequence_in_range(self, seqset: SequenceSet) -> bool:
+        """False when a message-number set names a number above EXISTS (or
+        ``*`` in an empty mailbox): RFC 9051 section 9 makes that a BAD."""
+        if seqset.saved:
+            return True
+        count = len(self.uids)
+        for r in seqset.ranges:
+            for n in (r.start, r.end):
+                if (n is None and count == 0) or (n is not None and n > count):
+                    return False
+        return True
+
+    # ------------------------------------------------------------ updates
+
+    def set_flags(self, uid: int, flags: frozenset[str]) -> None:
+        """Record flags this session has just reported itself (its own STORE/FETCH)."""
+        # Keywords are not recorded here: a new one still needs its FLAGS response.
+        if uid in self.flags:
+            self.flags[uid] = frozenset(flags) - {RECENT}
+
+    def sync(self, store: MailStore, expunge_ok: bool, rev2: bool) -> list[bytes]:
+        """Untagged responses that bring the client up to date; updates the view."""
+        changes = store.changes_since(self.mailbox_id, self.modseq)
+        self.modseq = max(self.modseq, changes.highestmodseq)
+        gone = set(changes.expunged)
+        self.pending_expunge |= {u for u in gone if u in self.flags}
+        lines: list[bytes] = []
+        if expunge_ok and self.pending_expunge:
+            lines += self._announce_expunges()
+        last = self.uids[-1] if self.uids else 0
+        new = [c for c in changes.changed if c.uid > last and c.uid not in gone]
+        if new:
+            lines += self._add_messages(store, new, rev2)
+        lines += self._keyword_update(changes.changed)
+        lines += self._flag_updates(changes.changed, rev2)
+        return lines
+
+    def _announce_expunges(self) -> list[bytes]:
+        seqs = sorted(i + 1 for i, u in enumerate(self.uids) if u in self.pending_expunge)
+        lines = [b"* %d EXPUNGE\r\n" % (seq - done) for done, seq in enumerate(seqs)]
+        self.uids = [u for u in self.uids if u not in self.pending_expunge]
+        for uid in self.pending_expunge:
+            self.flags.pop(uid, None)
+            self.recent.discard(uid)
+        self.pending_expunge.clear()
+        return lines
+
+    def _add_messages(self, store: MailStore, new: list[MessageFlags], rev2: bool) -> list[bytes]:
+        for state in new:
+            self.uids.append(state.uid)
+            self.flags[state.uid] = state.flags - {RECENT}
+        self.uidnext = max(self.uidnext, self.uids[-1] + 1)
+        lines = [b"* %d EXISTS\r\n" % len(self.uids)]
+        if rev2:
+            return lines
+        if self._claims_recent:
+            floor = store.take_recent(self.mailbox_id)
+            self.recent |= {s.uid for s in new if s.uid >= floor}
+        elif self.readonly:
+            count = store.status(self.mailbox_id).recent
+            newest = set(self.uids[len(self.uids) - count :]) if count else set()
+            self.recent |= {s.uid for s in new if s.uid in newest}
+        lines.append(b"* %d RECENT\r\n" % len(self.recent))
+        return lines
+
+    def _keyword_update(self, changed: list[MessageFlags]) -> list[bytes]:
+        """A FLAGS response when keywords appeared that the client was not told of."""
+        fresh: set[str] = set()
+        for state in changed:
+            fresh |= keywords_of(state.flags)
+        if fresh <= self.keywords:
+            return []
+        self.keywords |= fresh
+        flags = mailbox_flags(self.keywords)
+        lines = [b"* FLAGS " + flags + b"\r\n"]
+        if not self.readonly:
+            lines.append(
+                b"* OK [PERMANENTFLAGS " + permanent_flags(flags) + b"] Flags permitted\r\n"
+            )
+        return lines
+
+    def _flag_updates(self, changed: list[MessageFlags], rev2: bool) -> list[bytes]:
+        lines = []
+        for state in changed:
+            told = self.flags.get(state.uid)
+            flags = state.flags - {RECENT}
+            if told is None or told == flags or state.uid in self.pending_expunge:
+                continue
+            self.flags[state.uid] = flags
+            seq = self.seq_of(state.uid)
+            recent = not rev2 and state.uid in self.recent
+            lines.append(
+                b"* %d FETCH (FLAGS " % seq + flag_list(flags, recent) + b" UID %d)\r\n" % state.uid
+            )
+        return lines

@@ -1,0 +1,196 @@
+"""One client's IMAP session: state, login, selected mailbox, command execution.
+
+Rules:
+- The session is sans-IO and synchronous: the driver feeds it parsed commands
+  (from a worker thread) and writes the ``Outcome``.
+- ``execute`` checks the state table (wrong state: BAD), runs the handler with
+  a ``Context``, turns ``CommandError`` into its reply, ``StorageError`` into
+  ``reply_for`` and anything unexpected into a logged ``NO [SERVERBUG]``; then,
+  while a mailbox is selected, appends the view's sync responses before the
+  tagged reply. EXPUNGE responses are held back for FETCH, STORE and SEARCH
+  (not their UID forms), RFC 9051 section 7.5.1.
+- If the selected mailbox disappears under the session (another session
+  deleted it), the session says ``* BYE`` and ends (state LOGOUT), as Dovecot
+  does: its message numbers cannot be kept right any more.
+- LOGIN and AUTHENTICATE both end in ``login``: cleartext refusal
+  (PRIVACYREQUIRED), the authenticator's check, its failure delay.
+- ``enabled`` holds upper-case names. After ENABLE IMAP4rev2 or UTF8=ACCEPT
+  mailbox names are UTF-8 on the wire and quoted strings may carry UTF-8.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from roost.commands.context import Context
+from roost.commands.errors import CommandError, reply_for
+from roost.config import Config
+from roost.protocol.commands import Command
+from roost.protocol.responses import untagged_status
+from roost.session.capabilities import (
+    plaintext_login_allowed,
+    post_auth_capabilities,
+    pre_auth_capabilities,
+)
+from roost.session.names import InvalidName, name_from_wire, name_to_wire
+from roost.session.selected import SelectedView
+from roost.session.state import DRIVER_COMMANDS, Outcome, Reply, State, command_name
+from roost.storage.interface import MailStore, StorageError, StorageErrorKind, User
+
+if TYPE_CHECKING:
+    from roost.auth.authenticator import Authenticator
+    from roost.commands.registry import CommandSpec
+
+__all__ = ["Outcome", "Reply", "Session", "State"]
+
+log = logging.getLogger(__name__)
+
+
+def _commands() -> dict[type[Command], CommandSpec]:
+    # Imported on first use: the handler modules import Reply from this module,
+    # so importing the registry at module level would be circular.
+    from roost.commands.registry import COMMANDS
+
+    return COMMANDS
+
+
+class Session:
+    def __init__(
+        self,
+        store: MailStore,
+        authenticator: Authenticator,
+        config: Config,
+        *,
+        tls: bool,
+        peer: str,
+    ) -> None:
+        self.store = store
+        self.authenticator = authenticator
+        self.config = config
+        self.tls = tls
+        self.peer = peer
+        self.state = State.NOT_AUTHENTICATED
+        self.user: User | None = None
+        self.selected: SelectedView | None = None
+        self.enabled: set[str] = set()
+        self.saved_uids: list[int] = []
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def rev2(self) -> bool:
+        return "IMAP4REV2" in self.enabled
+
+    @property
+    def utf8(self) -> bool:
+        return "IMAP4REV2" in self.enabled or "UTF8=ACCEPT" in self.enabled
+
+    def capabilities(self) -> list[str]:
+        if self.state in (State.AUTHENTICATED, State.SELECTED):
+            return post_auth_capabilities(self.config)
+        return pre_auth_capabilities(self.config, self.tls)
+
+    def greeting(self) -> bytes:
+        return untagged_status("OK", "roost ready.", "CAPABILITY " + " ".join(self.capabilities()))
+
+    # ------------------------------------------------------------ names
+
+    def mailbox_name_in(self, wire: str) -> str:
+        """The storage name for a mailbox argument; raises ``InvalidName`` (a ValueError)."""
+        return name_from_wire(wire, utf8=self.utf8)
+
+    def mailbox_name_out(self, name: str) -> bytes:
+        return name_to_wire(name, utf8=self.utf8)
+
+    # ------------------------------------------------------------ execution
+
+    def check_state(self, command: Command) -> Reply | None:
+        """BAD when ``command`` is not valid in the current state, else None."""
+        spec = _commands().get(type(command))
+        states = spec.states if spec is not None else DRIVER_COMMANDS.get(type(command))
+        if states is None:
+            return Reply("BAD", f"{command_name(command)} is not supported")
+        if self.state not in states:
+            return Reply("BAD", f"{command_name(command)} not allowed in {self.state.value} state")
+        return None
+
+    def execute(self, command: Command) -> Outcome:
+        spec = _commands().get(type(command))
+        refused = self.check_state(command)
+        if refused is not None or spec is None:
+            if refused is None:  # a driver command that reached the session
+                refused = Reply("BAD", f"{command_name(command)} cannot be run here")
+            return Outcome(reply=refused)
+        ctx = Context(self, self.store, self.config)
+        reply = self._run(spec.handler, ctx, command)
+        close = ctx.close
+        if self.state is State.SELECTED and not close:
+            expunge_ok = spec.expunge_ok or getattr(command, "uid", False) is True
+            ctx.lines.extend(self._sync(expunge_ok))
+            close = self.state is State.LOGOUT
+        return Outcome(ctx.lines, reply, close)
+
+    def _run(self, handler: Callable[[Context, Any], Reply], ctx: Context, cmd: Command) -> Reply:
+        try:
+            return handler(ctx, cmd)
+        except CommandError as exc:
+            return exc.reply
+        except StorageError as exc:
+            return reply_for(exc)
+        except InvalidName as exc:
+            return Reply("NO", str(exc))
+        except Exception:
+            log.exception("%s failed for %s", command_name(cmd), self.peer)
+            return Reply("NO", "Internal server error", "SERVERBUG")
+
+    def poll(self) -> list[bytes]:
+        """Untagged updates for the selected mailbox now (IDLE, between commands).
+
+        Afterwards ``state`` is LOGOUT if the mailbox vanished (the lines end in BYE).
+        """
+        if self.state is not State.SELECTED:
+            return []
+        return self._sync(expunge_ok=True)
+
+    def _sync(self, expunge_ok: bool) -> list[bytes]:
+        view = self.selected
+        assert view is not None
+        try:
+            return view.sync(self.store, expunge_ok, self.rev2)
+        except StorageError as exc:
+            if exc.kind is not StorageErrorKind.NONEXISTENT:
+                log.warning("sync of %s failed: %s", self.peer, exc)
+                return []  # try again with the next command
+            self.deselect()
+            self.state = State.LOGOUT
+            return [untagged_status("BYE", "Selected mailbox was deleted, have to disconnect.")]
+
+    # ------------------------------------------------------------ state changes
+
+    def login(self, username: str, password: str) -> Reply:
+        if self.state is not State.NOT_AUTHENTICATED:
+            return Reply("BAD", "Already authenticated")
+        if not plaintext_login_allowed(self.config, self.tls):
+            return Reply("NO", "Plaintext authentication disallowed without TLS", "PRIVACYREQUIRED")
+        user = self.authenticator.verify(username, password)
+        if user is None:
+            delay = self.authenticator.failure_delay(self.peer, username)
+            return Reply("NO", "Authentication failed", "AUTHENTICATIONFAILED", delay=delay)
+        self.authenticator.record_success(self.peer, username)
+        self.user = user
+        self.state = State.AUTHENTICATED
+        return Reply("OK", "Logged in", "CAPABILITY " + " ".join(self.capabilities()))
+
+    def select(self, view: SelectedView) -> None:
+        self.selected = view
+        self.saved_uids = []
+        self.state = State.SELECTED
+
+    def deselect(self) -> None:
+        """Forget the selected mailbox (no expunge); back to AUTHENTICATED."""
+        self.selected = None
+        self.saved_uids = []  # RFC 5182 section 2.1: "$" is reset on deselect
+        if self.state is State.SELECTED:
+            self.state = State.AUTHENTICATED
