@@ -1,0 +1,42 @@
+"""``roost serve``: run the server until SIGINT or SIGTERM, then stop gracefully.
+
+The listeners, the TLS pair and the data directory are reported in the log
+(one line per event on stderr); a listener that cannot be opened is an error
+(exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from roost.cli import CliError
+from roost.config import Config
+from roost.server.app import Server
+from roost.server.logging import configure_logging
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    configure_logging(config.log_level)
+    try:
+        asyncio.run(serve(config))
+    except (OSError, ValueError) as exc:  # address in use, bad address, unreadable key ...
+        raise CliError(f"cannot start the server: {exc}") from exc
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        return 130
+    return 0
+
+
+async def serve(config: Config) -> None:
+    """Serve until a stop signal arrives."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server = Server(config)
+    await server.start()
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()

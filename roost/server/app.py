@@ -1,0 +1,193 @@
+"""The server: listeners, shared resources and a graceful stop.
+
+``Server(config)``: ``await start()`` opens the store (creating ``data_dir``),
+the authenticator, the change hub and the TLS context (a self-signed pair is
+made on first run when none is configured), then listens on ``config.imap``
+(cleartext + STARTTLS) and ``config.imaps`` (implicit TLS, RFC 8314); ``""``
+disables a listener and port 0 picks a free one (``ports`` says which).
+``await stop()`` closes the listeners, tells every client ``* BYE``, waits for
+the connections to end and closes the store.
+
+Rules:
+- Every connection task lives in one ``TaskGroup`` owned by a supervisor task;
+  a connection never lets an exception escape, so one client cannot take the
+  others down.
+- Blocking work (storage, password hashing) runs in one bounded worker pool
+  shared by all connections.
+- Connections over ``MAX_CONNECTIONS`` get ``* BYE [UNAVAILABLE]`` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from roost.auth.authenticator import Authenticator
+from roost.config import Config
+from roost.protocol.responses import untagged_status
+from roost.server import tls
+from roost.server.driver import Driver, Shared
+from roost.server.hub import ChangeHub
+from roost.server.logging import log_event
+from roost.storage.sqlite import SqliteStore
+
+log = logging.getLogger("roost.server")
+
+# Each connection costs a socket, a few buffers and a Session (tens of KiB);
+# 20,000 stays under common fd limits (ulimit -n raised to 65536) with headroom.
+MAX_CONNECTIONS = 20_000
+# Worker threads for session calls. SQLite serialises writes anyway, and each
+# Argon2 check takes argon2_memory_kib of RAM: a small pool bounds both.
+WORKER_THREADS = 8
+# How long stop() lets running commands finish before cutting connections.
+SHUTDOWN_GRACE = 10.0
+
+
+def split_address(address: str) -> tuple[str | None, int]:
+    """``host:port`` / ``[v6]:port`` / ``:port`` (all interfaces) -> (host, port)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"listen address must be host:port, got {address!r}")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    return (host or None), int(port)
+
+
+class Server:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store: SqliteStore | None = None
+        self.ports: dict[str, tuple[str, int]] = {}  # "imap"/"imaps" -> bound (host, port)
+        self.cert_file: Path | None = None
+        self._listeners: list[asyncio.Server] = []
+        self._drivers: set[Driver] = set()
+        self._shared: Shared | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._group: asyncio.TaskGroup | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._stop_requested = asyncio.Event()
+        self._all_closed = asyncio.Event()
+        self._stopping = False
+
+    # ------------------------------------------------------------ start
+
+    async def start(self) -> None:
+        """Open everything and listen; raises (after cleaning up) when that fails."""
+        try:
+            await self._open_resources()
+            ready = asyncio.Event()
+            self._supervisor = asyncio.create_task(self._supervise(ready))
+            await ready.wait()
+            await self._listen("imap", self.config.imap, implicit_tls=False)
+            await self._listen("imaps", self.config.imaps, implicit_tls=True)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _open_resources(self) -> None:
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        cert, key, created = await asyncio.to_thread(tls.certificate_files, config)
+        if created:
+            log_event(log, "tls-self-signed-created", cert=cert, key=key)
+        else:
+            log_event(log, "tls-certificate", cert=cert, key=key)
+        self.cert_file = cert
+        context = tls.server_context(cert, key)
+        self.store = await asyncio.to_thread(SqliteStore, config.data_dir)
+        hub = ChangeHub(asyncio.get_running_loop())
+        self.store.add_listener(hub.notify)
+        self._executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="roost-worker")
+        authenticator = Authenticator(self.store, config)
+        self._shared = Shared(config, self.store, authenticator, hub, self._executor, context)
+
+    async def _listen(self, name: str, address: str, *, implicit_tls: bool) -> None:
+        if not address:
+            return
+        assert self._shared is not None
+        host, port = split_address(address)
+        listener = await asyncio.start_server(
+            partial(self._accept, implicit_tls=implicit_tls),
+            host,
+            port,
+            ssl=self._shared.tls if implicit_tls else None,
+            ssl_handshake_timeout=tls.HANDSHAKE_TIMEOUT if implicit_tls else None,
+            reuse_address=True,
+        )
+        self._listeners.append(listener)
+        bound = listener.sockets[0].getsockname()
+        self.ports[name] = (bound[0], bound[1])
+        tls_mode = "implicit" if implicit_tls else "starttls"
+        log_event(log, "listening", listener=name, address=f"{bound[0]}:{bound[1]}", tls=tls_mode)
+
+    async def _supervise(self, ready: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            ready.set()
+            await self._stop_requested.wait()
+            await self._end_connections()
+
+    # ------------------------------------------------------------ connections
+
+    def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, implicit_tls: bool
+    ) -> None:
+        if self._stopping or self._group is None or self._shared is None:
+            writer.close()
+            return
+        if len(self._drivers) >= MAX_CONNECTIONS:
+            writer.write(untagged_status("BYE", "Too many connections", "UNAVAILABLE"))
+            writer.close()
+            log_event(log, "refused", reason="connection limit", limit=MAX_CONNECTIONS)
+            return
+        driver = Driver(self._shared, reader, writer, implicit_tls=implicit_tls)
+        self._drivers.add(driver)
+        self._group.create_task(self._run_driver(driver))
+
+    async def _run_driver(self, driver: Driver) -> None:
+        try:
+            await driver.run()
+        finally:
+            self._drivers.discard(driver)
+            if not self._drivers:
+                self._all_closed.set()
+
+    async def _end_connections(self) -> None:
+        if not self._drivers:
+            return
+        self._all_closed.clear()
+        for driver in list(self._drivers):
+            driver.stop()
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE):
+                await self._all_closed.wait()
+        except TimeoutError:
+            for driver in list(self._drivers):
+                driver.abort()
+
+    # ------------------------------------------------------------ stop
+
+    @property
+    def connections(self) -> int:
+        return len(self._drivers)
+
+    async def stop(self) -> None:
+        """Stop listening, say BYE to every client, close the store. Safe to call twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        log_event(log, "stopping", connections=len(self._drivers))
+        for listener in self._listeners:
+            listener.close()
+        self._stop_requested.set()
+        if self._supervisor is not None:
+            await self._supervisor
+        for listener in self._listeners:
+            await listener.wait_closed()
+        if self._executor is not None:
+            await asyncio.to_thread(self._executor.shutdown, True)
+        if self.store is not None:
+            self.store.close()
+        log_event(log, "stopped")
