@@ -56,7 +56,7 @@ class Literal:
     binary: bool = False
 
 
-Value = Union[None, int, bytes, str, Atom, Raw, Literal, list["Value"], tuple["Value", ...]]
+Value = Union[None, int, bytes, str, Atom, Raw, Literal, list["Value"], tuple["Value", ...]]  # noqa: UP007 (recursive alias)
 
 
 def encode_value(value: Value, *, utf8: bool = False) -> bytes:
