@@ -7,9 +7,10 @@ Rules:
   mailbox is left without expunging.
 - ID answers with the server's name and version; what the client says about
   itself is only logged (at debug level: it may identify a person).
-- ENABLE knows IMAP4rev2 and UTF8=ACCEPT; anything else (CONDSTORE, QRESYNC:
-  not advertised yet) is ignored. ``* ENABLED`` lists the requested
-  extensions that are now on, including ones enabled earlier (RFC 5161 3.1).
+- ENABLE knows IMAP4rev2, UTF8=ACCEPT, CONDSTORE and QRESYNC (which turns
+  CONDSTORE on too, RFC 7162 3.2.3); anything else is ignored. ``* ENABLED``
+  lists the requested extensions that are now on, including ones enabled
+  earlier (RFC 5161 3.1).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ log = logging.getLogger(__name__)
 SERVER_ID = (("name", "roost"), ("version", "0.1.0"))
 
 # Upper-case name -> the spelling used in * ENABLED.
-ENABLEABLE = {"IMAP4REV2": "IMAP4rev2", "UTF8=ACCEPT": "UTF8=ACCEPT"}
+ENABLEABLE = {
+    "IMAP4REV2": "IMAP4rev2",
+    "UTF8=ACCEPT": "UTF8=ACCEPT",
+    "CONDSTORE": "CONDSTORE",
+    "QRESYNC": "QRESYNC",
+}
+# RFC 7162 3.2.3: QRESYNC implies CONDSTORE (which is not listed unless asked for).
+IMPLIES = {"QRESYNC": ("CONDSTORE",)}
 
 
 def handle_capability(ctx: Context, cmd: c.Capability) -> Reply:
@@ -62,6 +70,7 @@ def handle_enable(ctx: Context, cmd: c.Enable) -> Reply:
         key = name.upper()
         if key in ENABLEABLE:
             session.enabled.add(key)
+            session.enabled.update(IMPLIES.get(key, ()))
             if ENABLEABLE[key] not in done:
                 done.append(ENABLEABLE[key])
     ctx.untagged(b" ".join([b"ENABLED", *(n.encode("ascii") for n in done)]))

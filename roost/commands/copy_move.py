@@ -10,6 +10,9 @@ Rules:
 - MOVE sends ``* OK [COPYUID ...]`` before any ``* n EXPUNGE`` (RFC 6851
   section 4.3): the handler emits it, and the session's sync that runs after
   the handler announces the expunges. The tagged OK has no code.
+- Once QRESYNC is on the expunges are ``* VANISHED uids`` (RFC 6851 4.4); with
+  CONDSTORE on the tagged OK of a MOVE that moved something carries
+  ``[HIGHESTMODSEQ n]``, as UID EXPUNGE's does (RFC 7162 3.2.9).
 - MOVE needs a read-write source: ``NO [READ-ONLY]`` otherwise. MOVE into the
   selected mailbox itself is allowed (the messages get new UIDs).
 - An empty set (UID forms, ``$``) or messages all expunged meanwhile: plain OK
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from roost.commands.expunge import highestmodseq_code
 from roost.commands.fetch import compact_set, resolve_messages
 from roost.protocol.commands import Copy, Move, SequenceSet
 from roost.session.state import Reply
@@ -54,9 +58,10 @@ def handle_move(ctx: Context, cmd: Move) -> Reply:
     if not uids:
         return Reply("OK", "MOVE completed, no messages")
     result = ctx.store.move(view.mailbox_id, uids, dest.id)
-    if result.source_uids:
-        ctx.untagged(b"OK [" + copyuid(result).encode("ascii") + b"] moved")
-    return Reply("OK", "MOVE completed")
+    if not result.source_uids:
+        return Reply("OK", "MOVE completed")
+    ctx.untagged(b"OK [" + copyuid(result).encode("ascii") + b"] moved")
+    return Reply("OK", "MOVE completed", highestmodseq_code(ctx))
 
 
 def copyuid(result: CopyResult) -> str:

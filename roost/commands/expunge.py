@@ -4,9 +4,12 @@ Rules:
 - EXPUNGE removes the \\Deleted messages this session knows about (a message
   that arrived since the last update is not removed unseen); UID EXPUNGE only
   those among the given UIDs.
-- The handler sends no EXPUNGE responses itself: the session's sync after
-  the command reports every expunge, this session's and others', with the
-  numbers kept right.
+- The handler sends no EXPUNGE responses itself: the session's sync reports
+  every expunge, this session's and others', with the numbers kept right (as
+  ``* VANISHED uids`` once QRESYNC is on, RFC 7162 3.2.10.2).
+- With CONDSTORE on and at least one message expunged, the tagged OK carries
+  ``[HIGHESTMODSEQ n]`` (RFC 7162 3.2.7 / 3.2.9 require it under QRESYNC);
+  the sync then runs inside the handler so n covers everything reported.
 - In a read-only mailbox: NO [READ-ONLY].
 """
 
@@ -25,6 +28,21 @@ def handle_expunge(ctx: Context, cmd: Expunge) -> Reply:
         uids = list(view.uids)
     else:
         uids = [uid for _, uid in view.lookup(cmd.uids, True, ctx.session.saved_uids)]
-    if uids:
-        ctx.store.expunge(view.mailbox_id, uids)
-    return Reply("OK", "UID EXPUNGE completed" if cmd.uids is not None else "EXPUNGE completed")
+    gone = ctx.store.expunge(view.mailbox_id, uids) if uids else []
+    text = "UID EXPUNGE completed" if cmd.uids is not None else "EXPUNGE completed"
+    return Reply("OK", text, highestmodseq_code(ctx) if gone else None)
+
+
+def highestmodseq_code(ctx: Context) -> str | None:
+    """``HIGHESTMODSEQ n`` for the tagged OK of a command that expunged (CONDSTORE on).
+
+    The view is brought up to date first (its VANISHED / EXPUNGE responses go
+    out before the tagged reply anyway), so n is a MODSEQ up to which the
+    client has heard of every change and may cache (RFC 7162 3.2.7, 3.2.9).
+    """
+    session = ctx.session
+    if not session.condstore:
+        return None
+    ctx.lines.extend(session.sync_selected(expunge_ok=True))
+    view = session.selected
+    return None if view is None else f"HIGHESTMODSEQ {view.modseq}"

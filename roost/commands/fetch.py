@@ -22,26 +22,38 @@ Rules:
   metadata any more: it is skipped and the command still succeeds.
 - An unknown Content-Transfer-Encoding under BINARY skips that message and the
   command ends ``NO [UNKNOWN-CTE]`` (RFC 3516 section 4.2).
+- CONDSTORE (RFC 7162): the MODSEQ item and CHANGEDSINCE enable CONDSTORE for
+  the session; CHANGEDSINCE keeps only messages whose MODSEQ is higher and
+  implies MODSEQ. Once CONDSTORE is on, every response that shows FLAGS shows
+  MODSEQ too, and one whose FLAGS this FETCH added (\\Seen) shows UID as well.
+- QRESYNC: ``UID FETCH set items (CHANGEDSINCE n VANISHED)`` first sends
+  ``* VANISHED (EARLIER) uids`` for the UIDs of the set expunged after n
+  (from the store's expunge log, which is exact); without ENABLE QRESYNC it is
+  a BAD. The parser already refuses VANISHED in FETCH or without CHANGEDSINCE.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from roost.commands.errors import CommandError
 from roost.commands.fetch_items import MessageItems, sets_seen
 from roost.mime import UnknownEncoding
 from roost.protocol.commands import Fetch, FetchAttr, SequenceSet
-from roost.session.selected import keywords_of, mailbox_flags
+from roost.session.selected import compact_set, keywords_of, mailbox_flags
 from roost.session.state import Reply
 from roost.storage.interface import MessageMeta
 
 if TYPE_CHECKING:
     from roost.commands.context import Context
 
+T = TypeVar("T")
+
 BATCH = 500
+UNBOUNDED = 2**63  # "*" in a UID set whose upper end is open (VANISHED)
 
 SEEN = "\\Seen"
 
@@ -71,29 +83,25 @@ def announce_keywords(ctx: Context, flags: Iterable[str]) -> None:
         ctx.untagged(b"FLAGS " + mailbox_flags(view.keywords))
 
 
-def chunks(items: Sequence[tuple[int, int]], size: int) -> Iterator[Sequence[tuple[int, int]]]:
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def compact_set(numbers: Iterable[int]) -> str:
-    """``1:3,5`` for 1 2 3 5, keeping the given order (COPYUID pairs sets by order)."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
 
 
 # ---------------------------------------------------------------- FETCH
 
 
 def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
+    session = ctx.session
+    if cmd.vanished and not session.qresync:
+        return Reply("BAD", "VANISHED needs ENABLE QRESYNC first")
     targets = resolve_messages(ctx, cmd.sequence, cmd.uid)
     attrs = _attributes(cmd)
+    if "MODSEQ" in attrs:  # a CONDSTORE enabling command (RFC 7162 3.1)
+        session.enable_condstore()
     view = ctx.view
+    if cmd.vanished:
+        _vanished_earlier(ctx, cmd)
     mark_seen = not view.readonly and any(sets_seen(a) for a in attrs)
     unknown_cte = False
     for batch in chunks(targets, BATCH):
@@ -105,7 +113,7 @@ def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
             meta = metas.get(uid)
             if meta is None:  # expunged meanwhile, or unchanged since CHANGEDSINCE
                 continue
-            shown = attrs + ["FLAGS"] if uid in newly_seen and "FLAGS" not in attrs else attrs
+            shown = _shown(session.condstore, attrs, uid in newly_seen)
             try:
                 payload = _render(ctx, seq, meta, shown)
             except UnknownEncoding:
@@ -113,11 +121,67 @@ def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
                 continue
             if "FLAGS" in shown:
                 announce_keywords(ctx, meta.flags)
-                view.set_flags(uid, meta.flags)
+                view.set_flags(uid, meta.flags, meta.modseq if "MODSEQ" in shown else None)
             ctx.untagged(payload)
     if unknown_cte:
         return Reply("NO", "unknown content-transfer-encoding", code="UNKNOWN-CTE")
     return Reply("OK", "FETCH completed")
+
+
+def _shown(condstore: bool, attrs: list[FetchAttr], newly_seen: bool) -> list[FetchAttr]:
+    """The items of one message's response.
+
+    A message this FETCH just marked \\Seen also shows FLAGS (RFC 9051 6.4.5),
+    and under CONDSTORE its UID and MODSEQ too (RFC 7162 3.2.4). Under CONDSTORE
+    every response that shows FLAGS shows MODSEQ, so the client's cache never
+    holds flags with a stale mod-sequence (RFC 7162 3.1).
+    """
+    extra: list[FetchAttr] = []
+    if newly_seen and "FLAGS" not in attrs:
+        extra.append("FLAGS")
+    if newly_seen and condstore and "UID" not in attrs:
+        extra.append("UID")
+    if condstore and "MODSEQ" not in attrs and (newly_seen or "FLAGS" in attrs):
+        extra.append("MODSEQ")
+    return attrs + extra if extra else attrs
+
+
+def _vanished_earlier(ctx: Context, cmd: Fetch) -> None:
+    """``* VANISHED (EARLIER) uids``: the UIDs of the set expunged after CHANGEDSINCE
+    (RFC 7162 3.2.6), before any FETCH response.
+
+    ``*`` takes in every UID above the range start, expunged ones included: a
+    client asking ``n:*`` wants everything it may have missed. UIDs the view
+    still holds (expunged elsewhere, not yet announced) are left to the plain
+    VANISHED that the sync after this UID command sends.
+    """
+    view = ctx.view
+    assert cmd.changedsince is not None  # the parser guarantees it
+    expunged = ctx.store.changes_since(view.mailbox_id, cmd.changedsince).expunged
+    inside = uid_membership(cmd.sequence, ctx.session.saved_uids)
+    gone = [uid for uid in expunged if inside(uid) and uid not in view.flags]
+    if gone:
+        ctx.untagged(b"VANISHED (EARLIER) " + compact_set(gone).encode("ascii"))
+
+
+def uid_membership(seqset: SequenceSet, saved: list[int]) -> Callable[[int], bool]:
+    """A fast test "is this UID in the set" (``*`` unbounded; ``$`` the saved UIDs)."""
+    if seqset.saved:
+        return set(saved).__contains__
+    ranges = sorted(seqset.resolve(UNBOUNDED))
+    merged: list[list[int]] = []
+    for lo, hi in ranges:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    starts = [lo for lo, _ in merged]
+
+    def inside(uid: int) -> bool:
+        i = bisect_right(starts, uid) - 1
+        return i >= 0 and uid <= merged[i][1]
+
+    return inside
 
 
 def _attributes(cmd: Fetch) -> list[FetchAttr]:
@@ -168,4 +232,5 @@ __all__ = [
     "compact_set",
     "handle_fetch",
     "resolve_messages",
+    "uid_membership",
 ]

@@ -21,6 +21,7 @@ Rules:
   with selection or RETURN SUBSCRIBED.
 - RETURN (STATUS (...)): a ``* STATUS`` line after each listed selectable
   mailbox that meets the selection (RFC 5819; 6.3.9.8 example 11).
+  HIGHESTMODSEQ among the items enables CONDSTORE, as STATUS does (RFC 7162 3.1).
 - LSUB (RFC 3501 6.3.9): subscribed names that match; an unsubscribed parent
   hidden by "%" comes as ``\\Noselect``.
 - Output order: INBOX first, then hierarchical (parents before children).
@@ -106,6 +107,8 @@ def handle_list(ctx: Context, cmd: List) -> Reply:
     if not cmd.extended and cmd.patterns == ("",):
         ctx.untagged(b"LIST " + _DELIMITER_ROOT)
         return Reply("OK", "LIST completed")
+    if "HIGHESTMODSEQ" in cmd.status_items:
+        ctx.session.enable_condstore()
     matches = _matcher(ctx, cmd.reference, (p for p in cmd.patterns if p))
     tree = _load(ctx)
     criteria = _criteria(cmd)

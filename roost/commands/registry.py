@@ -39,6 +39,7 @@ from roost.commands.mailboxes import (
     handle_subscribe,
     handle_unsubscribe,
 )
+from roost.commands.notify import handle_notify
 from roost.commands.search import handle_search
 from roost.commands.select import (
     handle_check,
@@ -90,6 +91,7 @@ COMMANDS: dict[type[c.Command], CommandSpec] = {
     c.Namespace: CommandSpec(handle_namespace, AUTHENTICATED),
     c.Status: CommandSpec(handle_status, AUTHENTICATED),
     c.Append: CommandSpec(handle_append, AUTHENTICATED),
+    c.Notify: CommandSpec(handle_notify, AUTHENTICATED),  # RFC 5465 3.1
     # selected (6.4)
     c.Check: CommandSpec(handle_check, SELECTED),
     c.Close: CommandSpec(handle_close, SELECTED),

@@ -17,6 +17,11 @@ Rules:
 - SAVE keeps the result as UIDs in ``session.saved_uids``; with MIN and/or MAX
   only those are kept (RFC 5182 section 2.1). A SEARCH that fails with SAVE
   empties the saved result (RFC 5182 section 2.1).
+- A MODSEQ key anywhere in the criteria enables CONDSTORE (RFC 7162 3.1), and
+  a non-empty answer then carries the highest MODSEQ of the messages it
+  returns: ``* SEARCH 2 5 (MODSEQ 917)`` (3.1.6), or ``MODSEQ 917`` at the end
+  of ESEARCH (3.1.10): over all matches when ALL or COUNT is returned, else
+  over the MIN / MAX messages shown.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from roost.commands.fetch import BATCH, compact_set
 from roost.mime import Part, decoded_header, header_block, header_values, search_text, sent_date
-from roost.protocol.commands import Search
+from roost.protocol.commands import Search, SearchKey
 from roost.protocol.values import encode_string
 from roost.search.evaluate import SearchScope, compile_key
 from roost.session.state import Reply
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from roost.storage.interface import MailStore
 
 CHARSETS = ("UTF-8", "US-ASCII")
+
+Found = tuple[int, int, int]  # (seq, uid, modseq) of a matching message
 
 
 class StoredMessage:
@@ -97,18 +104,31 @@ def handle_search(ctx: Context, cmd: Search) -> Reply:
         if saving:  # RFC 5182: a failed SEARCH ... SAVE leaves an empty saved result
             ctx.session.saved_uids = []
         raise
-    numbers = [uid if cmd.uid else seq for seq, uid in found]
+    numbers = [uid if cmd.uid else seq for seq, uid, _ in found]
     if saving:
         ctx.session.saved_uids = _saved(found, cmd.returns or ())
+    modseq = uses_modseq(cmd.criteria)
+    if modseq:  # a CONDSTORE enabling command (RFC 7162 3.1)
+        ctx.session.enable_condstore()
     if cmd.returns is None and not ctx.session.rev2:
-        ctx.untagged(b"SEARCH" + b"".join(b" %d" % n for n in numbers))
+        out = b"SEARCH" + b"".join(b" %d" % n for n in numbers)
+        if modseq and found:
+            out += b" (MODSEQ %d)" % max(m for _, _, m in found)
+        ctx.untagged(out)
     elif cmd.returns is None or set(cmd.returns) != {"SAVE"}:
-        ctx.untagged(_esearch(cmd, numbers))
+        ctx.untagged(_esearch(cmd, found, modseq))
     return Reply("OK", "SEARCH completed")
 
 
-def _evaluate(ctx: Context, cmd: Search) -> list[tuple[int, int]]:
-    """Ascending (seq, uid) of the view's messages that match."""
+def uses_modseq(key: SearchKey) -> bool:
+    """True when a MODSEQ key occurs anywhere in ``key`` (inside NOT, OR, AND)."""
+    if key.name == "MODSEQ":
+        return True
+    return any(isinstance(arg, SearchKey) and uses_modseq(arg) for arg in key.args)
+
+
+def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
+    """Ascending (seq, uid, modseq) of the view's messages that match."""
     view = ctx.view
     predicate = compile_key(cmd.criteria)
     scope = SearchScope(
@@ -117,7 +137,7 @@ def _evaluate(ctx: Context, cmd: Search) -> list[tuple[int, int]]:
         saved_uids=frozenset(ctx.session.saved_uids),
     )
     pairs = list(enumerate(view.uids, start=1))
-    found: list[tuple[int, int]] = []
+    found: list[Found] = []
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
         metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
@@ -127,12 +147,12 @@ def _evaluate(ctx: Context, cmd: Search) -> list[tuple[int, int]]:
                 continue
             msg = StoredMessage(ctx.store, seq, meta, uid in view.recent)
             if predicate(msg, scope):
-                found.append((seq, uid))
+                found.append((seq, uid, meta.modseq))
     return found
 
 
-def _saved(found: list[tuple[int, int]], returns: tuple[str, ...]) -> list[int]:
-    uids = [uid for _, uid in found]
+def _saved(found: list[Found], returns: tuple[str, ...]) -> list[int]:
+    uids = [uid for _, uid, _ in found]
     if not uids or not ({"MIN", "MAX"} & set(returns)):
         return uids
     kept = set()
@@ -143,9 +163,10 @@ def _saved(found: list[tuple[int, int]], returns: tuple[str, ...]) -> list[int]:
     return sorted(kept)
 
 
-def _esearch(cmd: Search, numbers: list[int]) -> bytes:
-    """``ESEARCH (TAG "t") [UID] MIN .. MAX .. COUNT .. ALL ..`` (RFC 9051 7.3.4)."""
+def _esearch(cmd: Search, found: list[Found], modseq: bool) -> bytes:
+    """``ESEARCH (TAG "t") [UID] MIN .. MAX .. COUNT .. ALL .. [MODSEQ ..]`` (RFC 9051 7.3.4)."""
     wanted = set(cmd.returns) if cmd.returns else {"ALL"}
+    numbers = [uid if cmd.uid else seq for seq, uid, _ in found]
     out = b"ESEARCH (TAG " + encode_string(cmd.tag.encode("utf-8")) + b")"
     if cmd.uid:
         out += b" UID"
@@ -157,4 +178,18 @@ def _esearch(cmd: Search, numbers: list[int]) -> bytes:
         out += b" COUNT %d" % len(numbers)
     if numbers and "ALL" in wanted:
         out += b" ALL " + compact_set(numbers).encode("ascii")
+    if modseq and found:
+        out += b" MODSEQ %d" % _highest_modseq(found, wanted)
     return out
+
+
+def _highest_modseq(found: list[Found], wanted: set[str]) -> int:
+    """RFC 7162 3.1.10: over every match for ALL / COUNT, else over MIN / MAX."""
+    if wanted & {"ALL", "COUNT"}:
+        return max(m for _, _, m in found)
+    shown = []
+    if "MIN" in wanted:
+        shown.append(found[0][2])
+    if "MAX" in wanted:
+        shown.append(found[-1][2])
+    return max(shown, default=max(m for _, _, m in found))

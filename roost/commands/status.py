@@ -1,9 +1,12 @@
 """STATUS (RFC 9051 section 6.3.11), also rendering LIST-STATUS replies (RFC 5819).
 
 Rules:
-- Items: MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE (STATUS=SIZE) and
-  RECENT (IMAP4rev1). HIGHESTMODSEQ is not advertised (no CONDSTORE yet) and
-  is left out of the answer. Items are answered in the order asked, once each.
+- Items: MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE (STATUS=SIZE),
+  RECENT (IMAP4rev1) and HIGHESTMODSEQ (RFC 7162 3.1.7; never 0, every mailbox
+  keeps MODSEQs). Items are answered in the order asked, once each.
+- Asking for HIGHESTMODSEQ is a CONDSTORE enabling command (RFC 7162 3.1),
+  also through LIST ... RETURN (STATUS (HIGHESTMODSEQ)), which answers with
+  the same STATUS responses.
 - STATUS of the selected mailbox is allowed; its RECENT is what this session
   holds as \\Recent (the store's count no longer includes messages it claimed).
 - A \\Noselect name has no status: NO [NONEXISTENT].
@@ -35,7 +38,10 @@ def status_payload(
         "DELETED": st.deleted,
         "SIZE": st.size,
         "RECENT": recent,
+        "HIGHESTMODSEQ": st.highestmodseq,
     }
+    if "HIGHESTMODSEQ" in items:
+        session.enable_condstore()
     shown: list[str] = []
     for item in items:
         if item in values and item not in shown:

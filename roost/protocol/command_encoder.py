@@ -41,6 +41,9 @@ from roost.protocol.commands import (
     Move,
     Namespace,
     Noop,
+    Notify,
+    NotifyEvent,
+    QresyncParams,
     Rename,
     Search,
     Select,
@@ -91,7 +94,22 @@ def _enable(w: ValueWriter, cmd: Enable) -> bytes:
 
 def _select(w: ValueWriter, cmd: Select) -> bytes:
     out = (b"EXAMINE " if cmd.readonly else b"SELECT ") + w.astring(cmd.mailbox)
-    return out + (b" (CONDSTORE)" if cmd.condstore else b"")
+    params = [b"CONDSTORE"] if cmd.condstore else []
+    if cmd.qresync is not None:
+        params.append(_qresync(w, cmd.qresync))
+    return out + (b" (" + b" ".join(params) + b")" if params else b"")
+
+
+def _qresync(w: ValueWriter, q: QresyncParams) -> bytes:
+    """``QRESYNC (uidvalidity modseq [known-uids] [(seqs uids)])`` (RFC 7162 3.2.5)."""
+    out = b"QRESYNC (%d %d" % (q.uidvalidity, q.modseq)
+    if q.known_uids is not None:
+        out += b" " + w.sequence_set(q.known_uids)
+    if (q.match_seqs is None) != (q.match_uids is None):
+        raise ValueError("seq-match-data needs both the sequence set and the UID set")
+    if q.match_seqs is not None and q.match_uids is not None:
+        out += b" (" + w.sequence_set(q.match_seqs) + b" " + w.sequence_set(q.match_uids) + b")"
+    return out + b")"
 
 
 def _create(w: ValueWriter, cmd: Create) -> bytes:
@@ -182,8 +200,11 @@ def _search(w: ValueWriter, cmd: Search) -> bytes:
 def _fetch(w: ValueWriter, cmd: Fetch) -> bytes:
     items = b"(" + b" ".join(w.fetch_item(i) for i in cmd.attributes) + b")"
     out = (b"UID FETCH " if cmd.uid else b"FETCH ") + w.sequence_set(cmd.sequence) + b" " + items
+    if cmd.vanished and (not cmd.uid or cmd.changedsince is None):
+        raise ValueError("VANISHED needs UID FETCH and CHANGEDSINCE")
     if cmd.changedsince is not None:
-        out += b" (CHANGEDSINCE %d)" % cmd.changedsince
+        vanished = b" VANISHED" if cmd.vanished else b""
+        out += b" (CHANGEDSINCE %d%s)" % (cmd.changedsince, vanished)
     return out
 
 
@@ -201,6 +222,31 @@ def _copy_or_move(name: bytes) -> Callable[[ValueWriter, Copy | Move], bytes]:
         return prefix + b" " + w.sequence_set(cmd.sequence) + b" " + w.astring(cmd.mailbox)
 
     return encode
+
+
+def _notify(w: ValueWriter, cmd: Notify) -> bytes:
+    """RFC 5465: ``NOTIFY NONE`` or ``NOTIFY SET [STATUS] (filter events) ...``."""
+    if cmd.groups is None:
+        return b"NOTIFY NONE"
+    if not cmd.groups:
+        raise ValueError("NOTIFY SET needs at least one event group")
+    out = [b"NOTIFY SET STATUS" if cmd.status else b"NOTIFY SET"]
+    for group in cmd.groups:
+        head = group.filter.encode("ascii")
+        if group.mailboxes:
+            head += b" (" + b" ".join(w.astring(m) for m in group.mailboxes) + b")"
+        events = [_notify_event(w, e) for e in group.events]
+        out.append(
+            b"(" + head + b" " + (b"(" + b" ".join(events) + b")" if events else b"NONE") + b")"
+        )
+    return b" ".join(out)
+
+
+def _notify_event(w: ValueWriter, event: NotifyEvent) -> bytes:
+    out = event.name.encode("ascii")
+    if event.fetch_atts:
+        out += b" (" + b" ".join(w.fetch_item(a) for a in event.fetch_atts) + b")"
+    return out
 
 
 _ENCODERS: dict[type[Command], Callable[[ValueWriter, Command], bytes]] = {
@@ -233,6 +279,7 @@ _ENCODERS: dict[type[Command], Callable[[ValueWriter, Command], bytes]] = {
     Store: _store,  # type: ignore[dict-item]
     Copy: _copy_or_move(b"COPY"),  # type: ignore[dict-item]
     Move: _copy_or_move(b"MOVE"),  # type: ignore[dict-item]
+    Notify: _notify,  # type: ignore[dict-item]
 }
 
 __all__ = ["encode_command"]

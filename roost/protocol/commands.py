@@ -186,12 +186,29 @@ class Enable(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class QresyncParams:
+    """The ``QRESYNC (uidvalidity modseq [known-uids] [(seqs uids)])`` parameter (RFC 7162 3.2.5).
+
+    ``known_uids`` and the seq-match-data pair (``match_seqs``, ``match_uids``)
+    are None when absent; none of these sets holds ``*`` (the grammar forbids it).
+    """
+
+    uidvalidity: int
+    modseq: int
+    known_uids: SequenceSet | None = None
+    match_seqs: SequenceSet | None = None
+    match_uids: SequenceSet | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Select(Command):
-    """SELECT, or EXAMINE when ``readonly``. ``condstore`` is the (CONDSTORE) parameter."""
+    """SELECT, or EXAMINE when ``readonly``. ``condstore`` is the (CONDSTORE) parameter,
+    ``qresync`` the QRESYNC one (RFC 7162)."""
 
     mailbox: str = ""
     readonly: bool = False
     condstore: bool = False
+    qresync: QresyncParams | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,12 +337,14 @@ class Search(Command):
 
 @dataclass(frozen=True, slots=True)
 class Fetch(Command):
-    """FETCH / UID FETCH. ``changedsince`` is the CONDSTORE modifier (RFC 7162)."""
+    """FETCH / UID FETCH. ``changedsince`` is the CONDSTORE modifier and
+    ``vanished`` the QRESYNC one (UID FETCH with CHANGEDSINCE only), RFC 7162."""
 
     sequence: SequenceSet = SequenceSet()
     attributes: tuple[FetchAttr, ...] = ()
     uid: bool = False
     changedsince: int | None = None
+    vanished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +371,38 @@ class Move(Command):
     sequence: SequenceSet = SequenceSet()
     mailbox: str = ""
     uid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyEvent:
+    """One event of a NOTIFY event group (RFC 5465 section 5).
+
+    ``name`` is canonical (``MessageNew``, ``FlagChange`` ...) when the event is
+    one RFC 5465 defines, else as the client wrote it (the session answers
+    BADEVENT). ``fetch_atts`` is MessageNew's optional fetch-att list.
+    """
+
+    name: str
+    fetch_atts: tuple[FetchAttr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyGroup:
+    """``(filter-mailboxes events)``: ``filter`` is SELECTED, SELECTED-DELAYED,
+    INBOXES, PERSONAL, SUBSCRIBED, SUBTREE or MAILBOXES (upper case);
+    ``mailboxes`` are the names of SUBTREE / MAILBOXES; no ``events`` is NONE."""
+
+    filter: str
+    mailboxes: tuple[str, ...] = ()
+    events: tuple[NotifyEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(Command):
+    """NOTIFY (RFC 5465): ``groups`` None is NOTIFY NONE; ``status`` the STATUS indicator."""
+
+    groups: tuple[NotifyGroup, ...] | None = None
+    status: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +438,10 @@ __all__ = [
     "Move",
     "Namespace",
     "Noop",
+    "Notify",
+    "NotifyEvent",
+    "NotifyGroup",
+    "QresyncParams",
     "Rename",
     "Search",
     "SearchKey",

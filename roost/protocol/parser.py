@@ -8,8 +8,8 @@ CRLF. It returns one ``roost.protocol.commands.Command`` or raises
 Command names are case-insensitive and looked up in one table built from the
 family modules: ``parser_session`` (connection and authentication),
 ``parser_mailbox`` (mailboxes), ``parser_append``, ``parser_message`` (FETCH,
-STORE, COPY, MOVE, EXPUNGE, UID) and ``parser_search``. Nothing but
-``ParseError`` escapes, whatever the input.
+STORE, COPY, MOVE, EXPUNGE, UID), ``parser_search`` and ``parser_notify``
+(RFC 5465). Nothing but ``ParseError`` escapes, whatever the input.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from roost.protocol.parser_append import parse_append
 from roost.protocol.parser_core import Reader
 from roost.protocol.parser_mailbox import MAILBOX_COMMANDS
 from roost.protocol.parser_message import MESSAGE_COMMANDS
+from roost.protocol.parser_notify import parse_notify
 from roost.protocol.parser_session import SESSION_COMMANDS
 
 COMMANDS: dict[str, Callable[[Reader, str], Command]] = {
@@ -29,6 +30,7 @@ COMMANDS: dict[str, Callable[[Reader, str], Command]] = {
     **MAILBOX_COMMANDS,
     "APPEND": parse_append,
     **MESSAGE_COMMANDS,
+    "NOTIFY": parse_notify,
 }
 
 

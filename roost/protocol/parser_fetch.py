@@ -1,7 +1,7 @@
 """Parser for FETCH data items (RFC 9051 section 6.4.5, RFC 3516, RFC 7162).
 
 Reads the item list of a FETCH: a macro (ALL / FAST / FULL, expanded here), one
-item, or a parenthesized list, and the ``(CHANGEDSINCE n)`` modifier.
+item, or a parenthesized list, and the ``(CHANGEDSINCE n [VANISHED])`` modifiers.
 
 Rules: item names are case-insensitive and returned upper case; ``BODY[...]``
 sections are validated (MIME only after a part number, HEADER.FIELDS needs a
@@ -128,17 +128,37 @@ def _partial(r: Reader) -> tuple[int, int] | None:
     return (offset, length)
 
 
-def fetch_modifiers(r: Reader) -> int:
-    """RFC 7162: ``(CHANGEDSINCE mod-sequence)``; returns the value."""
+def fetch_modifiers(r: Reader, uid: bool) -> tuple[int, bool]:
+    """RFC 7162: ``(CHANGEDSINCE mod-sequence [SP VANISHED])`` in either order.
 
-    def modifier() -> int:
+    Returns (changedsince, vanished). VANISHED is only valid in UID FETCH and
+    only together with CHANGEDSINCE (RFC 7162 3.2.6): anything else is a BAD.
+    Whether QRESYNC is enabled is the session's check.
+    """
+    changedsince: int | None = None
+    vanished = False
+
+    def modifier() -> None:
+        nonlocal changedsince, vanished
+        if r.try_keyword("VANISHED"):
+            if vanished:
+                r.fail("VANISHED FETCH modifier given twice")
+            vanished = True
+            return
         if not r.try_keyword("CHANGEDSINCE"):
             r.fail("unsupported FETCH modifier")
+        if changedsince is not None:
+            r.fail("CHANGEDSINCE FETCH modifier given twice")
         r.sp()
         # RFC 7162 asks for a non-zero value, but clients send 0 to mean "all".
-        return r.number(MAX_NUMBER64, "a mod-sequence")
+        changedsince = r.number(MAX_NUMBER64, "a mod-sequence")
 
-    return r.paren(modifier)[-1]
+    r.paren(modifier)
+    if vanished and not uid:
+        r.fail("the VANISHED FETCH modifier is only allowed in UID FETCH")
+    if changedsince is None:
+        r.fail("the VANISHED FETCH modifier needs CHANGEDSINCE")
+    return changedsince, vanished
 
 
 __all__ = [

@@ -1,8 +1,9 @@
 """Parsers for the mailbox commands (RFC 9051 section 6.3).
 
-SELECT / EXAMINE (with the RFC 7162 ``(CONDSTORE)`` parameter), CREATE (with the
-RFC 6154 ``(USE (...))`` parameter), DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE,
-LIST (basic and RFC 5258 / RFC 9051 extended), LSUB and STATUS.
+SELECT / EXAMINE (with the RFC 7162 ``(CONDSTORE)`` and ``(QRESYNC (...))``
+parameters), CREATE (with the RFC 6154 ``(USE (...))`` parameter), DELETE,
+RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (basic and RFC 5258 / RFC 9051 extended),
+LSUB and STATUS.
 
 Rules: option names are upper-cased; options this server does not implement
 are a BAD, as RFC 4466 and RFC 5258 require for unrecognised parameters.
@@ -18,13 +19,15 @@ from roost.protocol.commands import (
     Delete,
     List,
     Lsub,
+    QresyncParams,
     Rename,
     Select,
+    SequenceSet,
     Status,
     Subscribe,
     Unsubscribe,
 )
-from roost.protocol.parser_core import Reader
+from roost.protocol.parser_core import MAX_NUMBER, MAX_NUMBER64, Reader
 
 STATUS_ITEMS = frozenset(
     {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ"}
@@ -39,17 +42,65 @@ USE_ATTRS = {
 
 
 def parse_select(r: Reader, tag: str, readonly: bool) -> Select:
-    """RFC 9051 6.3.2 / 6.3.3; RFC 4466 select-params; RFC 7162 CONDSTORE."""
+    """RFC 9051 6.3.2 / 6.3.3; RFC 4466 select-params; RFC 7162 CONDSTORE and QRESYNC."""
     r.sp()
     mailbox = r.mailbox()
     condstore = False
+    qresync: QresyncParams | None = None
     if r.take(b" "):
-        for name in r.paren(lambda: r.keyword("a SELECT parameter")):
-            if name != "CONDSTORE":
-                r.fail("unsupported SELECT parameter")
-            condstore = True
+        for param in r.paren(lambda: _select_param(r)):
+            if param is None:
+                condstore = True
+            elif qresync is not None:
+                r.fail("QRESYNC SELECT parameter given twice")
+            else:
+                qresync = param
     r.end()
-    return Select(tag, mailbox, readonly, condstore)
+    return Select(tag, mailbox, readonly, condstore, qresync)
+
+
+def _select_param(r: Reader) -> QresyncParams | None:
+    """``CONDSTORE`` (None) or ``QRESYNC (uidvalidity modseq [known-uids] [seq-match-data])``."""
+    name = r.keyword("a SELECT parameter")
+    if name == "CONDSTORE":
+        return None
+    if name != "QRESYNC":
+        r.fail("unsupported SELECT parameter")
+    r.sp()
+    r.expect(b"(", '"("')
+    uidvalidity = r.nz_number(MAX_NUMBER, "a UIDVALIDITY")
+    r.sp()
+    modseq = r.number(MAX_NUMBER64, "a mod-sequence")
+    known = seqs = uids = None
+    if r.take(b" "):
+        if r.peek() != b"(":
+            known = _known_set(r)
+            if r.take(b" "):
+                seqs, uids = _seq_match_data(r)
+        else:
+            seqs, uids = _seq_match_data(r)
+    r.expect(b")", '")"')
+    return QresyncParams(uidvalidity, modseq, known, seqs, uids)
+
+
+def _seq_match_data(r: Reader) -> tuple[SequenceSet, SequenceSet]:
+    """``"(" known-sequence-set SP known-uid-set ")"`` (RFC 7162 section 7)."""
+    r.expect(b"(", '"("')
+    seqs = _known_set(r)
+    r.sp()
+    uids = _known_set(r)
+    r.expect(b")", '")"')
+    return seqs, uids
+
+
+def _known_set(r: Reader) -> SequenceSet:
+    """A QRESYNC sequence-set: "*" and "$" are not allowed (RFC 7162 section 7)."""
+    if r.peek() == b"$":
+        r.fail("$ is not allowed in QRESYNC parameters")
+    seqset = r.sequence_set()
+    if any(rng.start is None or rng.end is None for rng in seqset.ranges):
+        r.fail("* is not allowed in QRESYNC parameters")
+    return seqset
 
 
 def parse_create(r: Reader, tag: str) -> Create:

@@ -23,11 +23,11 @@ def parse_fetch(r: Reader, tag: str, uid: bool = False) -> Fetch:
     sequence = r.sequence_set()
     r.sp()
     items = fetch_items(r)
-    changedsince = None
+    changedsince, vanished = None, False
     if r.take(b" "):
-        changedsince = fetch_modifiers(r)
+        changedsince, vanished = fetch_modifiers(r, uid)
     r.end()
-    return Fetch(tag, sequence, items, uid, changedsince)
+    return Fetch(tag, sequence, items, uid, changedsince, vanished)
 
 
 def parse_store(r: Reader, tag: str, uid: bool = False) -> Store:

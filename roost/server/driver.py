@@ -11,7 +11,11 @@ Rules:
 - Every write is followed by ``drain()`` (backpressure), bounded by the
   autologout time so a client that stops reading cannot pin the connection.
 - Only data from the client counts as activity for autologout (RFC 9051
-  section 5.4); IDLE keepalives do not.
+  section 5.4); IDLE keepalives and notifications do not.
+- NOTIFY (RFC 5465): while the session asks for events the driver watches
+  all the user's mailboxes in the hub and, when woken while it waits for a new
+  command (nothing of one read yet), writes ``Session.notifications()``:
+  never inside a command's responses or a literal exchange.
 - Shutdown interrupts a connection only while it waits for the client; a
   command that is running finishes and is answered first, then ``* BYE``.
 - An unexpected exception outside command execution ends the connection with
@@ -27,6 +31,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -47,6 +52,7 @@ from roost.server.exchange import Hangup
 from roost.server.hub import ChangeHub
 from roost.server.logging import describe_command, log_event
 from roost.session.session import Session
+from roost.session.state import State
 from roost.storage.interface import MailStore
 
 log = logging.getLogger("roost.server")
@@ -113,6 +119,8 @@ class Driver:
         self.connection = self.new_connection()
         self.group: asyncio.TaskGroup | None = None
         self.idle: exchange.IdleState | None = None
+        self.notify_wake = asyncio.Event()  # set by the hub while NOTIFY watches
+        self._notify_watch: ExitStack | None = None
         self._task: asyncio.Task[None] | None = None
         self._cleartext_writer: asyncio.StreamWriter | None = None
         self._stopping = False
@@ -193,7 +201,7 @@ class Driver:
         await self.write(self.session.greeting())
         try:
             while not self._stopping:
-                event = await self.next_event()
+                event = await self.next_event(between_commands=self.idle is None)
                 if self.idle is not None:
                     event = await exchange.leave_idle(self, event)
                 if event is not None:
@@ -203,16 +211,26 @@ class Driver:
         finally:
             if self.idle is not None and self.idle.task is not None:
                 self.idle.task.cancel()  # the connection ends: its updates have nowhere to go
+            if self._notify_watch is not None:
+                self._notify_watch.close()
         await self.bye(SHUTDOWN_TEXT)
         return "shutdown"
 
-    async def next_event(self) -> Event:
-        """The next protocol event, reading from the client as needed."""
+    async def next_event(self, *, between_commands: bool = False) -> Event:
+        """The next protocol event, reading from the client as needed.
+
+        ``between_commands``: no command is running or being answered, so
+        NOTIFY's responses may be written while nothing of the next one is read.
+        """
         while True:
             event = self.connection.next_event()
             if event is not None:
                 return event
-            self.connection.receive_data(await self._read())
+            if between_commands and self.connection.buffered == 0 and self._watch_notify():
+                data = await self._read_notifying()
+            else:
+                data = await self._read()
+            self.connection.receive_data(data)
 
     async def _read(self) -> bytes:
         if self._stopping:  # shutdown arrived while a command ran
@@ -229,6 +247,64 @@ class Driver:
             raise Hangup("autologout") from None
         finally:
             self._interruptible = False
+
+    # ------------------------------------------------------------ NOTIFY
+
+    def _watch_notify(self) -> bool:
+        """Keep the hub watch in step with the session's NOTIFY registration."""
+        wanted = self.session.notify_watching
+        if wanted and self._notify_watch is None:
+            user = self.session.user
+            assert user is not None
+            stack = ExitStack()
+            stack.enter_context(self.shared.hub.watch_user(user.id, self.notify_wake))
+            self._notify_watch = stack
+            self.notify_wake.set()  # a change between NOTIFY's snapshot and this watch
+        elif not wanted and self._notify_watch is not None:
+            self._notify_watch.close()
+            self._notify_watch = None
+        return wanted
+
+    async def _read_notifying(self) -> bytes:
+        """``_read``, writing NOTIFY's responses whenever the hub wakes us meanwhile."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.idle_timeout
+        read = asyncio.ensure_future(self.reader.read(READ_SIZE))
+        try:
+            while True:
+                if self._stopping:
+                    await self.bye(SHUTDOWN_TEXT)
+                    raise Hangup("shutdown")
+                if self.notify_wake.is_set():
+                    self.notify_wake.clear()
+                    await self._send_notifications()
+                    continue
+                woken = asyncio.ensure_future(self.notify_wake.wait())
+                self._interruptible = True
+                try:
+                    done, _ = await asyncio.wait(
+                        {read, woken},
+                        timeout=max(0.0, deadline - loop.time()),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    self._interruptible = False
+                    woken.cancel()
+                if read in done:
+                    return read.result()
+                if not done:
+                    await self.bye("Autologout; idle for too long")
+                    raise Hangup("autologout")
+        finally:
+            read.cancel()  # nothing is lost: a cancelled read takes no data
+
+    async def _send_notifications(self) -> None:
+        # Not interruptible: the call updates the session, so its lines must go out.
+        lines = await self.in_thread(self.session.notifications)
+        if lines:
+            await self.write_lines(lines)
+        if self.session.state is State.LOGOUT:
+            raise Hangup("selected mailbox deleted")  # the lines ended in BYE
 
     async def _handle(self, event: Event) -> None:
         if isinstance(event, CommandReceived):

@@ -12,8 +12,9 @@
 - IDLE (RFC 9051 6.3.13, RFC 2177): ``+ idling``; a notifier task sends the
   session's updates whenever the change hub wakes it and ``* OK Still here``
   every ``idle_keepalive`` seconds; the next line from the client ends it
-  (``DONE`` -> OK, anything else -> BAD). Commands pipelined after DONE are
-  handled by the driver's loop as usual.
+  (``DONE`` -> OK, anything else -> BAD). After NOTIFY the notifier watches
+  every mailbox of the user and sends what NOTIFY asked for (RFC 5465 4).
+  Commands pipelined after DONE are handled by the driver's loop as usual.
 
 Rules: the notifier and the driver never write at the same time — the driver
 stops the notifier (and waits for it) before it writes anything else. The
@@ -207,10 +208,12 @@ async def leave_idle(driver: Driver, event: Event) -> Event | None:
 
 async def _notifier(driver: Driver, idle: IdleState) -> None:
     session = driver.session
+    hub = driver.shared.hub
     with ExitStack() as stack:
-        if session.user is not None and session.selected is not None:
-            # Watch before the first poll: a change in between still wakes us.
-            hub = driver.shared.hub
+        # Watch before the first poll: a change in between still wakes us.
+        if session.user is not None and session.notify_watching:
+            stack.enter_context(hub.watch_user(session.user.id, idle.wake))
+        elif session.user is not None and session.selected is not None:
             stack.enter_context(hub.watch(session.user.id, session.selected.mailbox_id, idle.wake))
         await _send_updates(driver, idle)
         while not idle.stopping:

@@ -1,15 +1,21 @@
-"""Change hub: wakes IDLE sessions when their mailbox changes.
+"""Change hub: wakes sessions when a mailbox they watch changes.
 
 The store calls ``notify(user_id, mailbox_id)`` after every committed change,
 from whichever worker thread made it. The hub hands the wake-up to the event
 loop with ``call_soon_threadsafe``, where it sets the ``asyncio.Event`` of each
 session watching that mailbox. Nothing polls: an idle session awaits its event.
 
+Two kinds of watch: ``watch(user, mailbox)`` (IDLE on the selected mailbox)
+and ``watch_user(user)`` (NOTIFY, RFC 5465: any change to any mailbox of the
+user, to the mailbox list, or to the subscriptions). ``mailbox_id`` 0 is the
+store's "mailbox list or subscriptions changed" signal (SUBSCRIBE does not
+touch a mailbox); only user watchers care about it.
+
 Rules:
 - ``notify`` is the only method called off the event loop thread. It reads the
-  waiter table without a lock (a dict membership test is atomic in CPython)
-  only to skip the hop to the loop when nobody watches the mailbox; the table
-  itself is changed only on the loop thread.
+  waiter tables without a lock (a dict membership test is atomic in CPython)
+  only to skip the hop to the loop when nobody watches the mailbox or the
+  user; the tables themselves are changed only on the loop thread.
 - A watcher registers before it polls the store, so a change committed between
   its poll and its wait still sets the event.
 """
@@ -27,11 +33,12 @@ class ChangeHub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._waiters: dict[Key, set[asyncio.Event]] = {}
+        self._user_waiters: dict[int, set[asyncio.Event]] = {}
 
     def notify(self, user_id: int, mailbox_id: int) -> None:
-        """Store listener, any thread: wake the watchers of this mailbox."""
+        """Store listener, any thread: wake the watchers of this mailbox and user."""
         key = (user_id, mailbox_id)
-        if key not in self._waiters:
+        if key not in self._waiters and user_id not in self._user_waiters:
             return  # the common case: nobody is idling there
         # RuntimeError: the loop is closed, the server is gone, nobody to wake.
         with suppress(RuntimeError):
@@ -39,6 +46,8 @@ class ChangeHub:
 
     def _wake(self, key: Key) -> None:
         for event in self._waiters.get(key, ()):
+            event.set()
+        for event in self._user_waiters.get(key[0], ()):
             event.set()
 
     @contextmanager
@@ -55,6 +64,24 @@ class ChangeHub:
                 if not waiters:
                     del self._waiters[key]
 
+    @contextmanager
+    def watch_user(self, user_id: int, event: asyncio.Event) -> Iterator[asyncio.Event]:
+        """Set ``event`` on every change to any mailbox of the user, its mailbox
+        list or its subscriptions while the block runs (loop thread)."""
+        self._user_waiters.setdefault(user_id, set()).add(event)
+        try:
+            yield event
+        finally:
+            waiters = self._user_waiters.get(user_id)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    del self._user_waiters[user_id]
+
     def watched(self) -> int:
         """How many mailboxes have watchers (for tests and metrics)."""
         return len(self._waiters)
+
+    def watched_users(self) -> int:
+        """How many users have whole-account watchers (NOTIFY sessions)."""
+        return len(self._user_waiters)

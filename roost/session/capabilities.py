@@ -6,7 +6,8 @@ Rules:
   logins are refused there (RFC 9051 section 6.2.3, RFC 8314).
 - After login the full list; APPENDLIMIT carries the configured literal limit
   (RFC 7889), since the framer refuses bigger literals anyway.
-- CONDSTORE / QRESYNC are not advertised (ENABLE ignores them).
+- CONDSTORE and QRESYNC (RFC 7162) only after login: they concern mailboxes.
+- NOTIFY (RFC 5465) likewise only after login.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ _AUTHENTICATED = (
     "CREATE-SPECIAL-USE",
     "ESEARCH",
     "SEARCHRES",
+    "CONDSTORE",
+    "QRESYNC",
+    "NOTIFY",
     "BINARY",
     "MULTIAPPEND",
 )

@@ -14,6 +14,15 @@ Rules (RFC 9051 sections 2.3.1.2, 5.2, 7.4, 7.5.1):
   commands and it is valid everywhere else.
 - EXPUNGE responses are sent in ascending order, each number adjusted for the
   ones before it, as in the example of RFC 9051 section 6.4.3.
+- With CONDSTORE on (RFC 7162 3.1) every such FETCH also carries
+  ``MODSEQ (m)``, and a message whose MODSEQ moved is reported even when its
+  flags look the same (set and cleared again elsewhere), unless this session
+  has just reported exactly that MODSEQ itself (``reported``, filled by
+  ``set_flags``/``told_modseq`` during a command and cleared by each sync).
+  New messages are announced by EXISTS only.
+- With QRESYNC on, expunges are ``* VANISHED uids`` (UIDs the client knows,
+  ascending, as a compact set) instead of ``* n EXPUNGE``, under the same
+  rules for when they may be sent (RFC 7162 3.2.10.2).
 - ``\\Recent`` (IMAP4rev1 only): a read-write IMAP4rev1 view claims recent
   messages with ``store.take_recent`` when it opens and whenever it sees new
   messages; a read-only view claims nothing and treats as recent the newest
@@ -61,6 +70,17 @@ def keywords_of(flags: Iterable[str]) -> set[str]:
     return {f for f in flags if not f.startswith("\\")}
 
 
+def compact_set(numbers: Iterable[int]) -> str:
+    """``1:3,5`` for 1 2 3 5, keeping the given order (COPYUID pairs sets by order)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
+
+
 class SelectedView:
     def __init__(
         self,
@@ -85,6 +105,8 @@ class SelectedView:
         self.uidnext = max(mailbox.uidnext, self.uids[-1] + 1 if self.uids else 1)
         self.keywords: set[str] = set(keywords)
         self.pending_expunge: set[int] = set()
+        # uid -> MODSEQ this session reported in the current command (CONDSTORE)
+        self.reported: dict[int, int] = {}
         self._claims_recent = claims_recent
 
     @classmethod
@@ -160,13 +182,29 @@ class SelectedView:
 
     # ------------------------------------------------------------ updates
 
-    def set_flags(self, uid: int, flags: frozenset[str]) -> None:
-        """Record flags this session has just reported itself (its own STORE/FETCH)."""
+    def set_flags(self, uid: int, flags: frozenset[str], modseq: int | None = None) -> None:
+        """Record flags this session has just reported itself (its own STORE/FETCH),
+        and the MODSEQ it showed with them, if any."""
         # Keywords are not recorded here: a new one still needs its FLAGS response.
         if uid in self.flags:
             self.flags[uid] = frozenset(flags) - {RECENT}
+            if modseq is not None:
+                self.reported[uid] = modseq
 
-    def sync(self, store: MailStore, expunge_ok: bool, rev2: bool) -> list[bytes]:
+    def told_modseq(self, uid: int, modseq: int) -> None:
+        """Record a MODSEQ reported without FLAGS (a .SILENT STORE under CONDSTORE)."""
+        if uid in self.flags:
+            self.reported[uid] = modseq
+
+    def sync(
+        self,
+        store: MailStore,
+        expunge_ok: bool,
+        rev2: bool,
+        *,
+        condstore: bool = False,
+        qresync: bool = False,
+    ) -> list[bytes]:
         """Untagged responses that bring the client up to date; updates the view."""
         changes = store.changes_since(self.mailbox_id, self.modseq)
         self.modseq = max(self.modseq, changes.highestmodseq)
@@ -174,23 +212,30 @@ class SelectedView:
         self.pending_expunge |= {u for u in gone if u in self.flags}
         lines: list[bytes] = []
         if expunge_ok and self.pending_expunge:
-            lines += self._announce_expunges()
+            lines += self._announce_expunges(qresync)
         last = self.uids[-1] if self.uids else 0
         new = [c for c in changes.changed if c.uid > last and c.uid not in gone]
         if new:
             lines += self._add_messages(store, new, rev2)
         lines += self._keyword_update(changes.changed)
-        lines += self._flag_updates(changes.changed, rev2)
+        lines += self._flag_updates(changes.changed, rev2, condstore, {c.uid for c in new})
+        self.reported.clear()
         return lines
 
-    def _announce_expunges(self) -> list[bytes]:
-        seqs = sorted(i + 1 for i, u in enumerate(self.uids) if u in self.pending_expunge)
-        lines = [b"* %d EXPUNGE\r\n" % (seq - done) for done, seq in enumerate(seqs)]
-        self.uids = [u for u in self.uids if u not in self.pending_expunge]
-        for uid in self.pending_expunge:
+    def _announce_expunges(self, qresync: bool) -> list[bytes]:
+        gone = self.pending_expunge
+        if qresync:
+            uids = [u for u in self.uids if u in gone]
+            lines = [b"* VANISHED " + compact_set(uids).encode("ascii") + b"\r\n"]
+        else:
+            seqs = [i + 1 for i, u in enumerate(self.uids) if u in gone]
+            lines = [b"* %d EXPUNGE\r\n" % (seq - done) for done, seq in enumerate(seqs)]
+        self.uids = [u for u in self.uids if u not in gone]
+        for uid in gone:
             self.flags.pop(uid, None)
             self.recent.discard(uid)
-        self.pending_expunge.clear()
+            self.reported.pop(uid, None)
+        self.pending_expunge = set()
         return lines
 
     def _add_messages(self, store: MailStore, new: list[MessageFlags], rev2: bool) -> list[bytes]:
@@ -227,17 +272,24 @@ class SelectedView:
             )
         return lines
 
-    def _flag_updates(self, changed: list[MessageFlags], rev2: bool) -> list[bytes]:
+    def _flag_updates(
+        self, changed: list[MessageFlags], rev2: bool, condstore: bool, new: set[int]
+    ) -> list[bytes]:
         lines = []
         for state in changed:
             told = self.flags.get(state.uid)
             flags = state.flags - {RECENT}
-            if told is None or told == flags or state.uid in self.pending_expunge:
+            if told is None or state.uid in self.pending_expunge or state.uid in new:
+                continue
+            if told == flags and (not condstore or self.reported.get(state.uid) == state.modseq):
                 continue
             self.flags[state.uid] = flags
             seq = self.seq_of(state.uid)
             recent = not rev2 and state.uid in self.recent
+            modseq = b" MODSEQ (%d)" % state.modseq if condstore else b""
             lines.append(
-                b"* %d FETCH (FLAGS " % seq + flag_list(flags, recent) + b" UID %d)\r\n" % state.uid
+                b"* %d FETCH (FLAGS " % seq
+                + flag_list(flags, recent)
+                + b" UID %d%s)\r\n" % (state.uid, modseq)
             )
         return lines

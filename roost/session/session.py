@@ -12,10 +12,17 @@ Rules:
 - If the selected mailbox disappears under the session (another session
   deleted it), the session says ``* BYE`` and ends (state LOGOUT), as Dovecot
   does: its message numbers cannot be kept right any more.
+- NOTIFY (RFC 5465): ``notify`` holds the registration
+  (``roost.session.notify``); after each command it takes in the session's
+  own changes, and ``notifications`` (between commands) and ``poll`` (IDLE)
+  return the unsolicited responses it owes.
 - LOGIN and AUTHENTICATE both end in ``login``: cleartext refusal
   (PRIVACYREQUIRED), the authenticator's check, its failure delay.
 - ``enabled`` holds upper-case names. After ENABLE IMAP4rev2 or UTF8=ACCEPT
   mailbox names are UTF-8 on the wire and quoted strings may carry UTF-8.
+  CONDSTORE is added by ENABLE or by the first CONDSTORE enabling command
+  (RFC 7162 3.1); QRESYNC only by ENABLE, and it brings CONDSTORE with it.
+  The view's sync then adds MODSEQ to FETCH and says VANISHED for expunges.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from roost.storage.interface import MailStore, StorageError, StorageErrorKind, U
 if TYPE_CHECKING:
     from roost.auth.authenticator import Authenticator
     from roost.commands.registry import CommandSpec
+    from roost.session.notify import NotifyState
 
 __all__ = ["Outcome", "Reply", "Session", "State"]
 
@@ -76,6 +84,7 @@ class Session:
         self.selected: SelectedView | None = None
         self.enabled: set[str] = set()
         self.saved_uids: list[int] = []
+        self.notify: NotifyState | None = None  # NOTIFY (RFC 5465) registration, once made
 
     # ------------------------------------------------------------ properties
 
@@ -86,6 +95,20 @@ class Session:
     @property
     def utf8(self) -> bool:
         return "IMAP4REV2" in self.enabled or "UTF8=ACCEPT" in self.enabled
+
+    @property
+    def condstore(self) -> bool:
+        """CONDSTORE is on (ENABLE, or implicitly: RFC 7162 3.1); QRESYNC implies it."""
+        return "CONDSTORE" in self.enabled
+
+    @property
+    def qresync(self) -> bool:
+        return "QRESYNC" in self.enabled
+
+    def enable_condstore(self) -> None:
+        """A CONDSTORE enabling command ran: MODSEQ in FETCH, HIGHESTMODSEQ on
+        SELECT from now until the connection ends (RFC 7162 3.1)."""
+        self.enabled.add("CONDSTORE")
 
     def capabilities(self) -> list[str]:
         if self.state in (State.AUTHENTICATED, State.SELECTED):
@@ -130,7 +153,16 @@ class Session:
             expunge_ok = spec.expunge_ok or getattr(command, "uid", False) is True
             ctx.lines.extend(self._sync(expunge_ok))
             close = self.state is State.LOGOUT
+        if self.notify is not None and not close:
+            self._notify_after(command, reply.status == "OK")
         return Outcome(ctx.lines, reply, close)
+
+    def _notify_after(self, command: Command, ok: bool) -> None:
+        assert self.notify is not None
+        try:
+            self.notify.after_command(self, command, ok)
+        except StorageError as exc:  # the next wake-up may report the session's own change
+            log.warning("NOTIFY snapshot of %s failed: %s", self.peer, exc)
 
     def _run(self, handler: Callable[[Context, Any], Reply], ctx: Context, cmd: Command) -> Reply:
         try:
@@ -146,19 +178,40 @@ class Session:
             return Reply("NO", "Internal server error", "SERVERBUG")
 
     def poll(self) -> list[bytes]:
-        """Untagged updates for the selected mailbox now (IDLE, between commands).
+        """Untagged updates now, in IDLE: for the selected mailbox, or after a
+        NOTIFY exactly what it asked for (RFC 5465 section 4).
 
         Afterwards ``state`` is LOGOUT if the mailbox vanished (the lines end in BYE).
         """
+        if self.notify is not None:
+            return self.notify.deliver(self, expunge_ok=True)
         if self.state is not State.SELECTED:
             return []
         return self._sync(expunge_ok=True)
+
+    @property
+    def notify_watching(self) -> bool:
+        """True when NOTIFY asked for events between commands (the driver then
+        watches every mailbox of the user and calls ``notifications``)."""
+        return self.user is not None and self.notify is not None and self.notify.watching
+
+    def notifications(self) -> list[bytes]:
+        """NOTIFY's unsolicited responses between commands (RFC 5465); may end in BYE."""
+        if self.notify is None:
+            return []
+        return self.notify.deliver(self)
+
+    def sync_selected(self, expunge_ok: bool) -> list[bytes]:
+        """Bring the selected view up to date now (NOTIFY SELECTED / SELECTED-DELAYED)."""
+        return self._sync(expunge_ok)
 
     def _sync(self, expunge_ok: bool) -> list[bytes]:
         view = self.selected
         assert view is not None
         try:
-            return view.sync(self.store, expunge_ok, self.rev2)
+            return view.sync(
+                self.store, expunge_ok, self.rev2, condstore=self.condstore, qresync=self.qresync
+            )
         except StorageError as exc:
             if exc.kind is not StorageErrorKind.NONEXISTENT:
                 log.warning("sync of %s failed: %s", self.peer, exc)

@@ -13,7 +13,9 @@ Rules:
   and created again gets a new UIDVALIDITY.
 - After each committed change the backend calls every listener registered with
   ``add_listener`` with (user_id, mailbox_id) — from the thread that made the
-  change. The server uses this to wake IDLE sessions.
+  change. The server uses this to wake IDLE and NOTIFY sessions. Creating,
+  deleting and renaming mailboxes report the mailboxes concerned; a change to
+  the subscriptions (which are names, not mailboxes) reports mailbox_id 0.
 - Errors are ``StorageError`` with a ``StorageErrorKind``; the command layer maps
   kinds to response codes in one place. Messages never reveal other users' data.
 - Mailbox names are full UTF-8 names with "/" as the hierarchy delimiter; "INBOX"

@@ -172,6 +172,7 @@ class SqliteStore:
         with self._db.write() as txn:
             users.require(txn.conn, user_id)
             mailboxes.set_subscribed(txn.conn, user_id, name, subscribed)
+            txn.touch(user_id, 0)  # 0: "the subscriptions changed" (NOTIFY SubscriptionChange)
 
     @_guarded
     def list_subscriptions(self, user_id: int) -> list[str]:

@@ -87,10 +87,12 @@ def test_structures_are_the_precomputed_values(box: Client) -> None:
 def test_modseq_only_when_asked_and_changedsince(box: Client, store: SqliteStore) -> None:
     append(store, box.mailbox_id(), simple(2))
     box.run("n NOOP")
+    assert "MODSEQ" not in box.run("b FETCH 1 FLAGS")[0]
     out = box.run("a FETCH 1:2 (MODSEQ)")
     modseqs = [int(line.split("MODSEQ (")[1].removesuffix("))")) for line in out[:2]]
     assert modseqs[0] < modseqs[1]
-    assert "MODSEQ" not in box.run("b FETCH 1 FLAGS")[0]
+    # FETCH MODSEQ enabled CONDSTORE: FLAGS now always comes with MODSEQ (RFC 7162 3.1)
+    assert box.run("b FETCH 1 FLAGS")[0] == f"* 1 FETCH (FLAGS (\\Recent) MODSEQ ({modseqs[0]}))"
     # CHANGEDSINCE: only the newer message, and MODSEQ is implied (RFC 7162 3.1.4.1)
     out = box.run(f"c FETCH 1:* (FLAGS) (CHANGEDSINCE {modseqs[0]})")
     assert out == [

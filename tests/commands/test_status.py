@@ -18,7 +18,7 @@ def test_status_items_in_the_order_asked(client, store):
         S: * STATUS INBOX (UIDNEXT 4 MESSAGES 3 UNSEEN 1 DELETED 1 SIZE {size} UIDVALIDITY {st.uidvalidity} RECENT 3)
         S: a OK STATUS completed
         C: b STATUS Drafts (MESSAGES HIGHESTMODSEQ)
-        S: * STATUS Drafts (MESSAGES 0)
+        S: * STATUS Drafts (MESSAGES 0 HIGHESTMODSEQ 1)
         S: b OK STATUS completed
         C: c STATUS Nowhere (MESSAGES)
         S: c NO [NONEXISTENT] Mailbox does not exist

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from roost.protocol import commands as c
 from roost.protocol.parser_fetch import SIMPLE_ITEMS
 from roost.protocol.parser_mailbox import LIST_RETURNS, LIST_SELECTION, STATUS_ITEMS, USE_ATTRS
+from roost.protocol.parser_notify import KNOWN_EVENTS, NAMED_FILTERS, SIMPLE_FILTERS
 from roost.protocol.parser_search import RETURN_OPTIONS, SEARCH_KEYS
 
 _ATOM_CHARS = "".join(chr(i) for i in range(0x21, 0x7F) if chr(i) not in '(){ %*"\\]')
@@ -72,7 +73,18 @@ authenticates = st.builds(
 )
 logins = st.builds(c.Login, tags, texts, texts)
 enables = st.builds(c.Enable, tags, st.lists(upper_atoms, min_size=1, max_size=3).map(tuple))
-selects = st.builds(c.Select, tags, mailboxes, st.booleans(), st.booleans())
+# QRESYNC sets hold no "*" and no "$" (RFC 7162 section 7).
+known_sets = st.lists(
+    nz.map(lambda n: c.SeqRange(n, n)) | st.builds(c.SeqRange, nz, nz), min_size=1, max_size=3
+).map(lambda rs: c.SequenceSet(tuple(rs)))
+qresyncs = st.builds(
+    lambda v, m, known, match: c.QresyncParams(v, m, known, *(match or (None, None))),
+    nz,
+    modseqs,
+    st.none() | known_sets,
+    st.none() | st.tuples(known_sets, known_sets),
+)
+selects = st.builds(c.Select, tags, mailboxes, st.booleans(), st.booleans(), st.none() | qresyncs)
 use_attrs = st.one_of(
     st.sampled_from(sorted(USE_ATTRS.values())),
     atoms.map(lambda a: "\\" + a).filter(lambda a: a.upper() not in USE_ATTRS),
@@ -208,6 +220,17 @@ fetches = st.builds(
     st.lists(fetch_attrs, min_size=1, max_size=5).map(tuple),
     st.booleans(),
     st.one_of(st.none(), modseqs),
+).flatmap(
+    # RFC 7162 3.2.6: VANISHED only in UID FETCH, together with CHANGEDSINCE
+    lambda f: st.builds(
+        c.Fetch,
+        st.just(f.tag),
+        st.just(f.sequence),
+        st.just(f.attributes),
+        st.just(f.uid),
+        st.just(f.changedsince),
+        st.booleans() if f.uid and f.changedsince is not None else st.just(False),
+    )
 )
 stores = st.builds(
     c.Store,
@@ -221,6 +244,37 @@ stores = st.builds(
 )
 copies = st.builds(c.Copy, tags, sequence_sets, mailboxes, st.booleans())
 moves = st.builds(c.Move, tags, sequence_sets, mailboxes, st.booleans())
+
+_KNOWN_EVENTS = {e.upper() for e in KNOWN_EVENTS}
+notify_events = st.one_of(
+    st.builds(
+        c.NotifyEvent,
+        st.just("MessageNew"),
+        st.lists(fetch_attrs, max_size=3).map(tuple),
+    ),
+    st.builds(c.NotifyEvent, st.sampled_from(KNOWN_EVENTS[1:])),
+    st.builds(c.NotifyEvent, atoms.filter(lambda a: a.upper() not in _KNOWN_EVENTS)),
+)
+notify_groups = st.one_of(
+    st.builds(
+        c.NotifyGroup,
+        st.sampled_from(SIMPLE_FILTERS),
+        st.just(()),
+        st.lists(notify_events, max_size=3).map(tuple),
+    ),
+    st.builds(
+        c.NotifyGroup,
+        st.sampled_from(NAMED_FILTERS),
+        st.lists(mailboxes, min_size=1, max_size=3).map(tuple),
+        st.lists(notify_events, max_size=3).map(tuple),
+    ),
+)
+notifies = st.builds(
+    c.Notify,
+    tags,
+    st.one_of(st.none(), st.lists(notify_groups, min_size=1, max_size=3).map(tuple)),
+    st.booleans(),
+).map(lambda n: n if n.groups is not None else c.Notify(n.tag))  # NONE has no STATUS
 
 BY_TYPE: dict[type[c.Command], st.SearchStrategy[c.Command]] = {
     c.Capability: _no_args(c.Capability),
@@ -252,6 +306,7 @@ BY_TYPE: dict[type[c.Command], st.SearchStrategy[c.Command]] = {
     c.Store: stores,
     c.Copy: copies,
     c.Move: moves,
+    c.Notify: notifies,
 }
 
 any_command = st.one_of(*BY_TYPE.values())

@@ -34,6 +34,8 @@ from roost.protocol.commands import (
     Move,
     Namespace,
     Noop,
+    Notify,
+    QresyncParams,
     Rename,
     Search,
     SearchKey,
@@ -124,6 +126,36 @@ CASES: list[tuple[bytes, object]] = [
     (b"A142 SELECT inbox", Select("A142", "inbox")),
     (b"A932 EXAMINE blurdybloop", Select("A932", "blurdybloop", readonly=True)),
     (b"A142 SELECT INBOX (CONDSTORE)", Select("A142", "INBOX", condstore=True)),
+    (b"A142 SELECT INBOX (condstore)", Select("A142", "INBOX", condstore=True)),
+    (b"t3 ENABLE QRESYNC", Enable("t3", ("QRESYNC",))),
+    (  # RFC 7162 3.2.5.1 example
+        b"A02 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541))",
+        Select(
+            "A02",
+            "INBOX",
+            qresync=QresyncParams(67890007, 20050715194045000, seq(41, (43, 211), (214, 541))),
+        ),
+    ),
+    (  # RFC 7162 3.2.5.2 example: known-uids and seq-match-data
+        b"B04 SELECT INBOX (QRESYNC (67890007 90060115194045000 1:29997 "
+        b"(5000,7500,9000,9990:9999 15000,22500,27000,29970,29973,29976,29979,29982,29985,"
+        b"29988,29991,29994,29997)))",
+        Select(
+            "B04",
+            "INBOX",
+            qresync=QresyncParams(
+                67890007,
+                90060115194045000,
+                seq((1, 29997)),
+                seq(5000, 7500, 9000, (9990, 9999)),
+                seq(15000, 22500, 27000, *range(29970, 29998, 3)),
+            ),
+        ),
+    ),
+    (  # seq-match-data without known-uids; CONDSTORE alongside; EXAMINE
+        b"a examine x (condstore qresync (1 0 (1:2 7:8)))",
+        Select("a", "x", True, True, QresyncParams(1, 0, None, seq((1, 2)), seq((7, 8)))),
+    ),
     (b'a SELECT "Entw&APw-rfe"', Select("a", "Entw&APw-rfe")),
     ("a SELECT {9+}\r\nEntwürfe".encode(), Select("a", "Entwürfe")),
     ('a SELECT "Entwürfe"'.encode(), Select("a", "Entwürfe")),
@@ -392,6 +424,14 @@ CASES: list[tuple[bytes, object]] = [
         b"a103 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)",
         Fetch("a103", seq((1, None)), ("FLAGS",), uid=True, changedsince=12345),
     ),
+    (  # RFC 7162 3.2.6 example
+        b"A03 UID FETCH 300:500 (FLAGS) (CHANGEDSINCE 12345 VANISHED)",
+        Fetch("A03", seq((300, 500)), ("FLAGS",), uid=True, changedsince=12345, vanished=True),
+    ),
+    (
+        b"a UID FETCH 1:* FLAGS (vanished changedsince 0)",
+        Fetch("a", seq((1, None)), ("FLAGS",), uid=True, changedsince=0, vanished=True),
+    ),
     (
         b"A999 UID FETCH 4827313:4828442 FLAGS",
         Fetch("A999", seq((4827313, 4828442)), ("FLAGS",), uid=True),
@@ -417,6 +457,7 @@ CASES: list[tuple[bytes, object]] = [
     (b"a uid move $ Trash", Move("a", SequenceSet(saved=True), "Trash", uid=True)),
     (b"a UID SEARCH 1", search("a", key("SEQSET", seq(1)), uid=True)),
     (b"tag] NOOP", Noop("tag]")),
+    (b"a NOTIFY NONE", Notify("a")),  # RFC 5465; more in test_parser_notify.py
 ]
 
 

@@ -175,3 +175,57 @@ def test_recent_is_claimed_by_the_first_rev1_read_write_view(store, inbox):
         b"* 3 FETCH (FLAGS (\\Seen \\Recent) UID %d)\r\n" % new[0]
     ]
     assert rev2.sync(store, True, True) == [b"* 3 EXISTS\r\n"]
+
+
+# ---------------------------------------------------------------- CONDSTORE / QRESYNC (RFC 7162)
+
+
+def test_qresync_sync_says_vanished_with_a_compact_uid_set(store, inbox):
+    uids = add_messages(store, inbox.id, 8)
+    view = fresh(store, rev2=True)
+    gone = [uids[1], uids[2], uids[3], uids[6]]
+    store.store_flags(inbox.id, gone, "+", ["\\Deleted"])
+    store.expunge(inbox.id)
+    # Held back like EXPUNGE while not allowed (RFC 7162 3.2.10.2) ...
+    assert view.sync(store, False, True, condstore=True, qresync=True) == []
+    assert view.exists() == 8
+    # ... then one VANISHED for all of them, and the numbering follows.
+    assert view.sync(store, True, True, condstore=True, qresync=True) == [
+        b"* VANISHED %d:%d,%d\r\n" % (uids[1], uids[3], uids[6])
+    ]
+    assert view.uids == [uids[0], uids[4], uids[5], uids[7]]
+
+
+def test_condstore_sync_adds_modseq_and_reports_modseq_only_changes(store, inbox):
+    uids = add_messages(store, inbox.id, 2)
+    view = fresh(store, rev2=True)
+    store.store_flags(inbox.id, [uids[0]], "+", ["\\Seen"])
+    store.store_flags(inbox.id, [uids[0]], "-", ["\\Seen"])
+    # Same flags as told: nothing without CONDSTORE ...
+    assert view.sync(store, True, True) == []
+    store.store_flags(inbox.id, [uids[0]], "+", ["\\Seen"])
+    store.store_flags(inbox.id, [uids[0]], "-", ["\\Seen"])
+    modseq = store.message_flags(inbox.id)[0].modseq
+    # ... the new MODSEQ with it.
+    assert view.sync(store, True, True, condstore=True) == [
+        b"* 1 FETCH (FLAGS () UID %d MODSEQ (%d))\r\n" % (uids[0], modseq)
+    ]
+
+
+def test_condstore_sync_skips_what_the_session_reported_itself(store, inbox):
+    uids = add_messages(store, inbox.id, 2)
+    view = fresh(store, rev2=True)
+    changed, _ = store.store_flags(inbox.id, uids, "+", ["\\Flagged"])
+    view.set_flags(uids[0], changed[0].flags, changed[0].modseq)  # as a STORE reply would
+    view.told_modseq(uids[1], changed[1].modseq)  # .SILENT: MODSEQ only, flags untold
+    assert view.sync(store, True, True, condstore=True) == [
+        b"* 2 FETCH (FLAGS (\\Flagged) UID %d MODSEQ (%d))\r\n" % (uids[1], changed[1].modseq)
+    ]
+    assert view.reported == {}
+
+
+def test_new_messages_get_exists_only_under_condstore(store, inbox):
+    add_messages(store, inbox.id, 1)
+    view = fresh(store, rev2=True)
+    add_messages(store, inbox.id, 2, flags=["\\Seen"])
+    assert view.sync(store, True, True, condstore=True) == [b"* 3 EXISTS\r\n"]
