@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Union
+from typing import TypeAlias
 
 SYSTEM_FLAGS = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "\\Recent")
 
@@ -101,7 +101,7 @@ class FetchBinarySize:
 # "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY", "BODYSTRUCTURE",
 # "UID", "MODSEQ", "RFC822", "RFC822.HEADER", "RFC822.TEXT".
 # Macros ALL / FAST / FULL are expanded by the parser (RFC 9051 section 6.4.5).
-FetchAttr = Union[str, FetchBody, FetchBinarySize]
+FetchAttr: TypeAlias = str | FetchBody | FetchBinarySize
 
 
 # ---------------------------------------------------------------- search keys

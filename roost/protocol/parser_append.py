@@ -9,6 +9,9 @@ Grammar accepted (RFC 3502, RFC 3516, RFC 4466, RFC 6855)::
 Several messages in one command are RFC 3502 MULTIAPPEND. RFC 6855 asks for a
 literal8 inside UTF8 (...); a plain literal there is accepted as well and is
 recorded with ``binary=False``. Other append extensions (CATENATE ...) are a BAD.
+
+Between the messages of a MULTIAPPEND, extra spaces are tolerated: imapclient
+4.1 writes two, and nothing can be misread by skipping them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ def parse_append(r: Reader, tag: str) -> Append:
     mailbox = r.mailbox()
     messages = [_append_message(r)]
     while not r.at_end():
+        while r.data.startswith(b"  ", r.pos):  # imapclient's MULTIAPPEND separator
+            r.sp()
         messages.append(_append_message(r))
     return Append(tag, mailbox, tuple(messages))
 

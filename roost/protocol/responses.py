@@ -20,9 +20,15 @@ def _code(code: str | None) -> bytes:
 
 def tagged(tag: str, status: str, text: str, code: str | None = None) -> bytes:
     """``tag OK [CODE] text``."""
-    return tag.encode("ascii", "replace") + b" " + status.encode() + b" " + _code(code) + _text(
-        text or status.lower()
-    ) + CRLF
+    return (
+        tag.encode("ascii", "replace")
+        + b" "
+        + status.encode()
+        + b" "
+        + _code(code)
+        + _text(text or status.lower())
+        + CRLF
+    )
 
 
 def untagged(payload: bytes) -> bytes:

@@ -491,3 +491,13 @@ def test_pipelined_commands_in_one_chunk() -> None:
     events = feed_both(wire)
     got = [e.command for e in events if isinstance(e, CommandReceived)]
     assert got == [expected for _, expected in CASES]
+
+
+def test_multiappend_tolerates_imapclient_double_space() -> None:
+    from roost.protocol.commands import Append, AppendMessage
+    from roost.protocol.parser import parse_command
+
+    cmd = parse_command(b"a1 APPEND INBOX (\\Seen) {1+}\r\nx  {1+}\r\ny")
+    assert cmd == Append(
+        "a1", "INBOX", (AppendMessage(("\\Seen",), None, b"x"), AppendMessage((), None, b"y"))
+    )
