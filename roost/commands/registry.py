@@ -7,7 +7,7 @@ Rules:
 - ``expunge_ok`` False marks FETCH, STORE and SEARCH: while they run no EXPUNGE
   response may be sent (RFC 9051 section 7.5.1); their UID forms
   (``cmd.uid``) are exempt, which the session checks.
-- STARTTLS, AUTHENTICATE and IDLE are not here: the driver runs them (their
+- STARTTLS, AUTHENTICATE, IDLE and COMPRESS are not here: the driver runs them (their
   states are in ``roost.session.state.DRIVER_COMMANDS``).
 """
 

@@ -26,6 +26,7 @@ from roost.protocol.commands import (
     Check,
     Close,
     Command,
+    Compress,
     Copy,
     Create,
     Delete,
@@ -90,6 +91,10 @@ def _login(w: ValueWriter, cmd: Login) -> bytes:
 
 def _enable(w: ValueWriter, cmd: Enable) -> bytes:
     return b" ".join([b"ENABLE", *(c.encode("ascii") for c in cmd.capabilities)])
+
+
+def _compress(w: ValueWriter, cmd: Compress) -> bytes:
+    return b"COMPRESS " + cmd.mechanism.encode("ascii")
 
 
 def _select(w: ValueWriter, cmd: Select) -> bytes:
@@ -263,6 +268,7 @@ _ENCODERS: dict[type[Command], Callable[[ValueWriter, Command], bytes]] = {
     Authenticate: _authenticate,  # type: ignore[dict-item]
     Login: _login,  # type: ignore[dict-item]
     Enable: _enable,  # type: ignore[dict-item]
+    Compress: _compress,  # type: ignore[dict-item]
     Select: _select,  # type: ignore[dict-item]
     Create: _create,  # type: ignore[dict-item]
     Delete: _one_mailbox(b"DELETE"),

@@ -186,6 +186,13 @@ class Enable(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Compress(Command):
+    """COMPRESS (RFC 4978): ``mechanism`` upper case; only DEFLATE is defined."""
+
+    mechanism: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class QresyncParams:
     """The ``QRESYNC (uidvalidity modseq [known-uids] [(seqs uids)])`` parameter (RFC 7162 3.2.5).
 
@@ -419,6 +426,7 @@ __all__ = [
     "Check",
     "Close",
     "Command",
+    "Compress",
     "Copy",
     "Create",
     "Delete",

@@ -87,6 +87,10 @@ class ServerConnection:
         self._framer.expect_line()
 
     @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    @property
     def buffered(self) -> int:
         """Bytes held for the command being read (for memory accounting and tests)."""
         return self._framer.buffered

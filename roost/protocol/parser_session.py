@@ -1,8 +1,8 @@
 """Parsers for the connection-level commands (RFC 9051 sections 6.1 and 6.2).
 
 CAPABILITY, NOOP, LOGOUT, STARTTLS, NAMESPACE, IDLE, CHECK, CLOSE, UNSELECT take
-no arguments; ID (RFC 2971), AUTHENTICATE (with SASL-IR, RFC 4959), LOGIN and
-ENABLE (RFC 5161) do. Each function takes a ``Reader`` positioned after the
+no arguments; ID (RFC 2971), AUTHENTICATE (with SASL-IR, RFC 4959), LOGIN,
+ENABLE (RFC 5161) and COMPRESS (RFC 4978) do. Each function takes a ``Reader`` positioned after the
 command name and the tag, and reads to the end of the command.
 """
 
@@ -17,6 +17,7 @@ from roost.protocol.commands import (
     Check,
     Close,
     Command,
+    Compress,
     Enable,
     Id,
     Idle,
@@ -112,12 +113,22 @@ def parse_enable(r: Reader, tag: str) -> Enable:
     return Enable(tag, tuple(names))
 
 
+def parse_compress(r: Reader, tag: str) -> Compress:
+    """RFC 4978: ``COMPRESS SP algorithm``. Any atom is read (upper-cased): an
+    unknown mechanism is the driver's BAD, not a syntax error."""
+    r.sp()
+    mechanism = r.keyword("a compression mechanism")
+    r.end()
+    return Compress(tag, mechanism)
+
+
 SESSION_COMMANDS: dict[str, Callable[[Reader, str], Command]] = {
     **NO_ARGUMENT_COMMANDS,
     "ID": parse_id,
     "AUTHENTICATE": parse_authenticate,
     "LOGIN": parse_login,
     "ENABLE": parse_enable,
+    "COMPRESS": parse_compress,
 }
 
 __all__ = ["SESSION_COMMANDS"]

@@ -2,9 +2,9 @@
 
 Rules:
 - Thin: framing and parsing belong to ``ServerConnection``, command semantics
-  to ``Session``. The driver moves bytes and runs the three commands that talk
-  to the transport itself: STARTTLS, AUTHENTICATE and IDLE (in
-  ``roost.server.exchange``).
+  to ``Session``. The driver moves bytes and runs the commands that talk to
+  the transport itself: STARTTLS, AUTHENTICATE and IDLE (in
+  ``roost.server.exchange``), COMPRESS (in ``roost.server.compress``).
 - Session calls block (storage, password hashing), so they run in the server's
   worker pool; at most one runs per session at a time, so a ``Session`` is
   never used by two threads at once.
@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from roost.auth.authenticator import Authenticator
 from roost.config import Config
-from roost.protocol.commands import Authenticate, Command, Idle, Login, StartTLS
+from roost.protocol.commands import Authenticate, Command, Compress, Idle, Login, StartTLS
 from roost.protocol.connection import Limits, ServerConnection
 from roost.protocol.events import (
     CommandReceived,
@@ -47,7 +47,7 @@ from roost.protocol.events import (
     ProtocolError,
 )
 from roost.protocol.responses import tagged, untagged_status
-from roost.server import exchange
+from roost.server import compress, exchange
 from roost.server.exchange import Hangup
 from roost.server.hub import ChangeHub
 from roost.server.logging import describe_command, log_event
@@ -73,6 +73,7 @@ _TRANSPORT_COMMANDS: dict[type[Command], Callable[[Driver, Any], Awaitable[None]
     StartTLS: exchange.starttls,
     Authenticate: exchange.authenticate,
     Idle: exchange.enter_idle,
+    Compress: compress.start,
 }
 
 
@@ -110,7 +111,8 @@ class Driver:
     ) -> None:
         self.shared = shared
         self.config = shared.config
-        self.reader, self.writer = reader, writer
+        self.reader: compress.ByteSource = reader  # an InflatingReader after COMPRESS
+        self.writer = writer
         self.peer = peer_name(writer)
         self.implicit_tls = implicit_tls
         self.session = Session(
@@ -396,7 +398,8 @@ class Driver:
         # The cleartext writer must outlive the upgrade: garbage-collecting an
         # unclosed StreamWriter closes its transport, the one TLS now runs on.
         self._cleartext_writer = self.writer
-        self.reader, self.writer = reader, writer
+        self.reader: compress.ByteSource = reader  # an InflatingReader after COMPRESS
+        self.writer = writer
         # Anything the client sent after STARTTLS in cleartext is dropped with the
         # old connection state (RFC 9051 6.2.1; the CVE-2011-0411 injection).
         self.connection = self.new_connection()

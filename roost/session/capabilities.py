@@ -8,6 +8,9 @@ Rules:
   (RFC 7889), since the framer refuses bigger literals anyway.
 - CONDSTORE and QRESYNC (RFC 7162) only after login: they concern mailboxes.
 - NOTIFY (RFC 5465) likewise only after login.
+- COMPRESS=DEFLATE (RFC 4978) only after login, where the command is valid
+  (``command-auth`` in its grammar). It stays listed once compression is on;
+  a second COMPRESS is answered NO [COMPRESSIONACTIVE].
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ _AUTHENTICATED = (
     "NOTIFY",
     "BINARY",
     "MULTIAPPEND",
+    "COMPRESS=DEFLATE",
 )
 
 # Listed after APPENDLIMIT so the order reads as in the documentation.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from roost.protocol.commands import Authenticate, Command, Idle, StartTLS
+from roost.protocol.commands import Authenticate, Command, Compress, Idle, StartTLS
 
 
 class State(enum.Enum):
@@ -38,6 +38,7 @@ DRIVER_COMMANDS: dict[type[Command], frozenset[State]] = {
     StartTLS: NOT_AUTHENTICATED,
     Authenticate: NOT_AUTHENTICATED,
     Idle: AUTHENTICATED,
+    Compress: AUTHENTICATED,  # RFC 4978: command-auth, so after login only
 }
 
 

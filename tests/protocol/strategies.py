@@ -72,6 +72,7 @@ authenticates = st.builds(
     ),
 )
 logins = st.builds(c.Login, tags, texts, texts)
+compresses = st.builds(c.Compress, tags, st.one_of(st.just("DEFLATE"), upper_atoms))
 enables = st.builds(c.Enable, tags, st.lists(upper_atoms, min_size=1, max_size=3).map(tuple))
 # QRESYNC sets hold no "*" and no "$" (RFC 7162 section 7).
 known_sets = st.lists(
@@ -290,6 +291,7 @@ BY_TYPE: dict[type[c.Command], st.SearchStrategy[c.Command]] = {
     c.Authenticate: authenticates,
     c.Login: logins,
     c.Enable: enables,
+    c.Compress: compresses,
     c.Select: selects,
     c.Create: creates,
     c.Delete: deletes,

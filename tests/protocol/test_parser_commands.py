@@ -17,6 +17,7 @@ from roost.protocol.commands import (
     Capability,
     Check,
     Close,
+    Compress,
     Copy,
     Create,
     Delete,
@@ -121,6 +122,10 @@ CASES: list[tuple[bytes, object]] = [
     (b'a ID ("x" NIL)', Id("a", (("x", None),))),
     (b"a ID ()", Id("a", ())),
     (b"t2 ENABLE CONDSTORE utf8=accept", Enable("t2", ("CONDSTORE", "UTF8=ACCEPT"))),
+    # RFC 4978 COMPRESS (its example, and any case); unknown mechanisms parse (the driver says BAD)
+    (b"a COMPRESS DEFLATE", Compress("a", "DEFLATE")),
+    (b"b compress deflate", Compress("b", "DEFLATE")),
+    (b"c COMPRESS LZW", Compress("c", "LZW")),
     # RFC 9051 6.3: authenticated
     (b"A142 SELECT INBOX", Select("A142", "INBOX")),
     (b"A142 SELECT inbox", Select("A142", "inbox")),
