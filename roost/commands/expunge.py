@@ -1,9 +1,10 @@
 """EXPUNGE and UID EXPUNGE (RFC 9051 6.4.3, RFC 4315 UIDPLUS / RFC 9051 6.4.9).
 
 Rules:
-- EXPUNGE removes the \\Deleted messages this session knows about (a message
-  that arrived since the last update is not removed unseen); UID EXPUNGE only
-  those among the given UIDs.
+- EXPUNGE removes every \\Deleted message of the mailbox (RFC 9051 6.4.3), also
+  one that arrived from another session since this one's last update (that
+  message is then never announced to it, which the RFC allows); UID EXPUNGE
+  only the \\Deleted messages among the given UIDs.
 - The handler sends no EXPUNGE responses itself: the session's sync reports
   every expunge, this session's and others', with the numbers kept right (as
   ``* VANISHED uids`` once QRESYNC is on, RFC 7162 3.2.10.2).
@@ -25,10 +26,10 @@ def handle_expunge(ctx: Context, cmd: Expunge) -> Reply:
     if view.readonly:
         return Reply("NO", "Mailbox is read-only", "READ-ONLY")
     if cmd.uids is None:
-        uids = list(view.uids)
+        gone = ctx.store.expunge(view.mailbox_id)
     else:
         uids = [uid for _, uid in view.lookup(cmd.uids, True, ctx.session.saved_uids)]
-    gone = ctx.store.expunge(view.mailbox_id, uids) if uids else []
+        gone = ctx.store.expunge(view.mailbox_id, uids) if uids else []
     text = "UID EXPUNGE completed" if cmd.uids is not None else "EXPUNGE completed"
     return Reply("OK", text, highestmodseq_code(ctx) if gone else None)
 
