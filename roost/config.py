@@ -43,7 +43,15 @@ class Config:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 1
+    # Authentication cache (like Dovecot's auth_cache): seconds a successful
+    # login is remembered, so the next login with the same name and password
+    # skips Argon2. 0 turns it off (the default, as in Dovecot). Passwords are
+    # never kept, only a keyed hash; a changed or deleted account misses at once.
+    auth_cache_ttl: float = 0.0
+    auth_cache_size: int = 10_000  # entries (least recently used dropped first)
     log_level: str = "INFO"
+    # "auto": uvloop when installed (faster), else asyncio's loop; "uvloop"; "asyncio".
+    event_loop: str = "auto"
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given fields replaced; ``None`` values are ignored."""

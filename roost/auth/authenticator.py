@@ -4,6 +4,11 @@
 unknown user it still verifies against a dummy hash made with the same
 parameters, so the time an answer takes does not reveal which users exist.
 
+With ``auth_cache_ttl`` set, a login that repeats a recent success (same
+name, same password, account unchanged) is answered from the ``LoginCache``
+(``roost.auth.cache``) without Argon2; the account is still read from the
+store every time, so a changed password or a deleted user is seen at once.
+
 ``failure_delay`` records a failed attempt and says how long to wait before
 answering NO: ``auth_failure_delay`` doubled for each consecutive failure,
 counted both per peer address and per user name (the larger wins), capped at
@@ -29,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from roost.auth.cache import LoginCache
 from roost.auth.passwords import hash_password, needs_rehash, verify_password
 from roost.config import Config
 from roost.storage.interface import MailStore, StorageError, User
@@ -118,6 +124,7 @@ class Authenticator:
         # Made once with the configured cost so an unknown user costs the same
         # as a known one; the secret is random and never used for anything else.
         self._dummy_hash = hash_password(secrets.token_urlsafe(24), config)
+        self.cache = LoginCache(config.auth_cache_ttl, config.auth_cache_size, clock=clock)
 
     # ------------------------------------------------------------ passwords
 
@@ -127,19 +134,28 @@ class Authenticator:
         if user is None:
             verify_password(self._dummy_hash, password)  # same work, result ignored
             return None
+        if self.cache.hit(username, password, user.id, user.password_hash):
+            return user
         if not verify_password(user.password_hash, password):
             return None
-        self._upgrade_hash(user, password)
+        stored = self._upgrade_hash(user, password)
+        self.cache.remember(username, password, user.id, stored)
         return user
 
-    def _upgrade_hash(self, user: User, password: str) -> None:
-        """Re-hash with the current parameters after a successful check (RFC 9106 advice)."""
+    def _upgrade_hash(self, user: User, password: str) -> str:
+        """Re-hash with the current parameters after a successful check (RFC 9106 advice).
+
+        Returns the hash the store now holds for the user.
+        """
         if not needs_rehash(user.password_hash, self._config):
-            return
+            return user.password_hash
+        fresh = hash_password(password, self._config)
         try:
-            self._store.set_password(user.name, hash_password(password, self._config))
+            self._store.set_password(user.name, fresh)
         except StorageError as exc:  # the login itself is still fine
             log.warning("could not upgrade password hash of %s: %s", user.name, exc)
+            return user.password_hash
+        return fresh
 
     # ------------------------------------------------------------ backoff
 

@@ -8,9 +8,18 @@ an upgrade.
 Rules: ``verify_password`` never raises for bad input (a corrupt hash, a hash
 of another scheme, a non-string) — it answers False. Passwords are never
 logged or kept beyond the call.
+
+Memory: one Argon2id computation holds its whole memory cost (64 MiB by
+default) while it runs, and the server calls these from several worker
+threads at once. ``HASH_SLOTS`` (one per CPU) bounds how many run at the same
+time in this process: more would not finish sooner (each one keeps a core
+busy), they would only multiply the peak resident memory.
 """
 
 from __future__ import annotations
+
+import os
+import threading
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,10 +40,16 @@ def _hasher(config: Config) -> PasswordHasher:
 # hasher will do; this one only fixes the type it accepts to what we write.
 _VERIFIER = PasswordHasher(type=Type.ID)
 
+# Concurrent Argon2 computations allowed in this process (see the module docstring).
+HASH_SLOTS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+_slots = threading.BoundedSemaphore(HASH_SLOTS)
+
 
 def hash_password(password: str, config: Config) -> str:
     """A fresh Argon2id PHC string for ``password`` with the configured cost."""
-    return _hasher(config).hash(password)
+    hasher = _hasher(config)
+    with _slots:
+        return hasher.hash(password)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -44,7 +59,8 @@ def verify_password(stored_hash: str, password: str) -> bool:
     if not stored_hash.startswith("$argon2id$"):
         return False  # only Argon2id is ever written; refuse weaker variants
     try:
-        return _VERIFIER.verify(stored_hash, password)
+        with _slots:
+            return _VERIFIER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError, ValueError):
         # VerifyMismatchError is a VerificationError; a malformed PHC string
         # can surface as InvalidHashError or, from the C binding, ValueError.

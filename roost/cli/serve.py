@@ -15,12 +15,13 @@ from roost.cli import CliError
 from roost.config import Config
 from roost.server.app import Server
 from roost.server.logging import configure_logging
+from roost.server.loop import run as run_loop
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
     configure_logging(config.log_level)
     try:
-        asyncio.run(serve(config))
+        run_loop(serve(config), config.event_loop)
     except (OSError, ValueError) as exc:  # address in use, bad address, unreadable key ...
         raise CliError(f"cannot start the server: {exc}") from exc
     except KeyboardInterrupt:  # a second Ctrl-C while stopping

@@ -22,6 +22,10 @@ Rules:
   metadata any more: it is skipped and the command still succeeds.
 - An unknown Content-Transfer-Encoding under BINARY skips that message and the
   command ends ``NO [UNKNOWN-CTE]`` (RFC 3516 section 4.2).
+- FLAGS and UID alone (the usual "what changed" FETCH of a big mailbox) are
+  answered from the selected view overlaid with the changes since it was
+  synced (``SelectedView.current_flags``): no query per message, and each
+  distinct flag set is encoded once.
 - CONDSTORE (RFC 7162): the MODSEQ item and CHANGEDSINCE enable CONDSTORE for
   the session; CHANGEDSINCE keeps only messages whose MODSEQ is higher and
   implies MODSEQ. Once CONDSTORE is on, every response that shows FLAGS shows
@@ -43,7 +47,7 @@ from roost.commands.errors import CommandError
 from roost.commands.fetch_items import MessageItems, sets_seen
 from roost.mime import UnknownEncoding
 from roost.protocol.commands import Fetch, FetchAttr, SequenceSet
-from roost.session.selected import compact_set, keywords_of, mailbox_flags
+from roost.session.selected import compact_set, flag_list, keywords_of, mailbox_flags
 from roost.session.state import Reply
 from roost.storage.interface import MessageMeta
 
@@ -103,6 +107,13 @@ def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
     if cmd.vanished:
         _vanished_earlier(ctx, cmd)
     mark_seen = not view.readonly and any(sets_seen(a) for a in attrs)
+    if (
+        not mark_seen
+        and cmd.changedsince is None
+        and set(_shown(session.condstore, attrs, False)) <= _FROM_VIEW
+    ):
+        _fetch_from_view(ctx, targets, attrs)
+        return Reply("OK", "FETCH completed")
     unknown_cte = False
     for batch in chunks(targets, BATCH):
         metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
@@ -126,6 +137,51 @@ def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
     if unknown_cte:
         return Reply("NO", "unknown content-transfer-encoding", code="UNKNOWN-CTE")
     return Reply("OK", "FETCH completed")
+
+
+_FROM_VIEW = frozenset({"UID", "FLAGS"})
+
+
+def _fetch_from_view(ctx: Context, targets: list[tuple[int, int]], attrs: list[FetchAttr]) -> None:
+    """FETCH of FLAGS and/or UID from the view and the changes since its sync."""
+    view = ctx.view
+    fresh, gone = view.current_flags(ctx.store)
+    lines = ctx.lines
+    if "FLAGS" not in attrs:  # UID alone
+        lines.extend(b"* %d FETCH (UID %d)\r\n" % t for t in targets if t[1] not in gone)
+        return
+    start = len(lines)
+    flags_of, recent, rev1 = view.flags, view.recent, not ctx.session.rev2
+    encoded: dict[tuple[frozenset[str], bool], bytes] = {}  # each distinct flag list once
+    order = "".join(a[0] for a in attrs)  # "UF", "FU" or "F"
+    template = {
+        "UF": b"* %d FETCH (UID %d FLAGS %s)\r\n",
+        "FU": b"* %d FETCH (FLAGS %s UID %d)\r\n",
+        "F": b"* %d FETCH (FLAGS %s)\r\n",
+    }[order]
+    for seq, uid in targets:
+        if uid in gone:  # expunged meanwhile: skipped, as when its row is gone
+            continue
+        flags = fresh.get(uid)
+        if flags is None:
+            flags = flags_of[uid]
+        else:
+            view.set_flags(uid, flags)
+        key = (flags, rev1 and uid in recent)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = flag_list(*key)
+        if order == "UF":
+            lines.append(template % (seq, uid, text))
+        elif order == "FU":
+            lines.append(template % (seq, text, uid))
+        else:
+            lines.append(template % (seq, text))
+    # A keyword the client has not been told of: FLAGS goes before these responses.
+    new = keywords_of({f for flags, _ in encoded for f in flags}) - view.keywords
+    if new:
+        view.keywords |= new
+        lines.insert(start, b"* FLAGS " + mailbox_flags(view.keywords) + b"\r\n")
 
 
 def _shown(condstore: bool, attrs: list[FetchAttr], newly_seen: bool) -> list[FetchAttr]:

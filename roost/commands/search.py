@@ -4,9 +4,14 @@ RFC 5182 SEARCHRES).
 Rules:
 - CHARSET may be UTF-8 or US-ASCII (any case); anything else is
   ``NO [BADCHARSET (UTF-8 US-ASCII)]``.
-- Every message of the view is tested with ``roost.search.evaluate``; its
-  metadata comes in batches, and its bytes are read only when a header or
-  body key actually asks (the adapter loads lazily, once).
+- A key of flags and \\Recent only is answered from the view (its flags
+  overlaid with the changes since its sync), each distinct flag set tested once.
+- Any other key is bound to the view (``search_bind``: sequence numbers, \\Recent,
+  ``$`` and ``*`` become UID sets) and given to the store, which answers in
+  SQL when it can (``MailStore.search``). Otherwise every message of the view
+  (or those that pass the top-level AND parts the store can answer) is tested
+  with ``roost.search.evaluate``; its metadata comes in batches, and its bytes
+  are read only when a header or body key actually asks (lazily, once).
 - A message expunged by another session but not yet announced matches nothing.
 - Result forms: a plain SEARCH in an IMAP4rev1 session answers
   ``* SEARCH 2 3 5``. With RETURN, or in an IMAP4rev2 session, the answer is
@@ -26,19 +31,24 @@ Rules:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import date, datetime
+from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
 from roost.commands.fetch import BATCH, compact_set
+from roost.commands.search_bind import bind
 from roost.mime import Part, decoded_header, header_block, header_values, search_text, sent_date
 from roost.protocol.commands import Search, SearchKey
 from roost.protocol.values import encode_string
-from roost.search.evaluate import SearchScope, compile_key
+from roost.search.evaluate import Predicate, SearchScope, compile_key
+from roost.search.sql import translatable
 from roost.session.state import Reply
 from roost.storage.interface import MessageMeta
 
 if TYPE_CHECKING:
     from roost.commands.context import Context
+    from roost.session.selected import SelectedView
     from roost.storage.interface import MailStore
 
 CHARSETS = ("UTF-8", "US-ASCII")
@@ -130,13 +140,19 @@ def uses_modseq(key: SearchKey) -> bool:
 def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
     """Ascending (seq, uid, modseq) of the view's messages that match."""
     view = ctx.view
-    predicate = compile_key(cmd.criteria)
+    predicate = compile_key(cmd.criteria)  # also refuses a malformed key, before any work
+    if _flags_only(cmd.criteria):
+        return _from_view(ctx, cmd.criteria, predicate)
+    bound = bind(cmd.criteria, view, ctx.session.saved_uids)
+    matched = ctx.store.search(view.mailbox_id, bound)
+    if matched is not None:
+        return _in_view(view, matched, seqs=not cmd.uid)
     scope = SearchScope(
         largest_seq=view.exists(),
         largest_uid=view.uids[-1] if view.uids else 0,
         saved_uids=frozenset(ctx.session.saved_uids),
     )
-    pairs = list(enumerate(view.uids, start=1))
+    pairs = _candidates(ctx, bound)
     found: list[Found] = []
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
@@ -149,6 +165,100 @@ def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
             if predicate(msg, scope):
                 found.append((seq, uid, meta.modseq))
     return found
+
+
+_VIEW_KEYS = frozenset(
+    {"ALL", "ANSWERED", "DELETED", "DRAFT", "FLAGGED", "SEEN", "UNANSWERED", "UNDELETED",
+     "UNDRAFT", "UNFLAGGED", "UNSEEN", "NEW", "OLD", "RECENT", "KEYWORD", "UNKEYWORD"}
+)  # fmt: skip
+
+
+def _flags_only(key: SearchKey) -> bool:
+    """Does ``key`` look at nothing but flags and \\Recent (which the view holds)?"""
+    stack = [key]
+    while stack:
+        k = stack.pop()
+        if k.name in ("AND", "OR", "NOT"):
+            stack.extend(a for a in k.args if isinstance(a, SearchKey))
+        elif k.name not in _VIEW_KEYS:
+            return False
+    return True
+
+
+def _uses_recent(key: SearchKey) -> bool:
+    if key.name in ("RECENT", "NEW", "OLD"):
+        return True
+    return any(isinstance(a, SearchKey) and _uses_recent(a) for a in key.args)
+
+
+class _FlagsOf:
+    """What a flags-only key reads of a message (the evaluator reads nothing else)."""
+
+    def __init__(self, flags: frozenset[str], recent: bool) -> None:
+        self.flags = flags
+        self.recent = recent
+
+
+def _from_view(ctx: Context, criteria: SearchKey, predicate: Predicate) -> list[Found]:
+    """A flags-only SEARCH over the view's flags and the changes since its sync,
+    testing each distinct (flags, recent) once. MODSEQ is not asked: left 0."""
+    view = ctx.view
+    fresh, gone = view.current_flags(ctx.store)
+    scope = SearchScope(largest_seq=view.exists(), largest_uid=view.uids[-1] if view.uids else 0)
+    flags_of, recent = view.flags, view.recent
+    if not fresh and not gone and not _uses_recent(criteria):
+        # The usual case (the view is in sync, \\Recent not asked): one pass in C.
+        distinct = set(flags_of.values())
+        hits = {f for f in distinct if predicate(_FlagsOf(f, False), scope)}  # type: ignore[arg-type]
+        uids = view.uids
+        chosen = list(map(hits.__contains__, map(flags_of.__getitem__, uids)))  # C loops only
+        seqs = compress(range(1, len(uids) + 1), chosen)
+        return list(zip(seqs, compress(uids, chosen), repeat(0)))
+    verdicts: dict[tuple[frozenset[str], bool], bool] = {}
+    found: list[Found] = []
+    for seq, uid in enumerate(view.uids, start=1):
+        if uid in gone:  # expunged elsewhere, not yet announced
+            continue
+        flags = fresh.get(uid)
+        key = (flags_of[uid] if flags is None else flags, uid in recent)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = predicate(_FlagsOf(*key), scope)  # type: ignore[arg-type]
+        if verdict:
+            found.append((seq, uid, 0))
+    return found
+
+
+def _in_view(view: SelectedView, matched: list[tuple[int, int]], seqs: bool = True) -> list[Found]:
+    """The store's matches that the view holds (not those it has not announced yet);
+    without ``seqs`` the sequence numbers are left 0 (a UID SEARCH shows none)."""
+    if not seqs:
+        held = view.flags
+        return [(0, uid, modseq) for uid, modseq in matched if uid in held]
+    found: list[Found] = []
+    uids, count = view.uids, len(view.uids)
+    for uid, modseq in matched:
+        i = bisect_left(uids, uid)
+        if i < count and uids[i] == uid:
+            found.append((i + 1, uid, modseq))
+    return found
+
+
+def _candidates(ctx: Context, bound: SearchKey) -> list[tuple[int, int]]:
+    """(seq, uid) of the messages the evaluator must test: every message of the
+    view, or, when some of the key's top-level AND can run in the store, those
+    that pass that part (a message must pass every part to match)."""
+    view = ctx.view
+    pairs = list(enumerate(view.uids, start=1))
+    if bound.name != "AND":
+        return pairs
+    parts = tuple(k for k in bound.args if isinstance(k, SearchKey) and translatable(k))
+    if not parts:
+        return pairs
+    passed = ctx.store.search(view.mailbox_id, SearchKey("AND", parts))
+    if passed is None:
+        return pairs
+    return [(seq, uid) for seq, uid, _ in _in_view(view, passed)]
 
 
 def _saved(found: list[Found], returns: tuple[str, ...]) -> list[int]:

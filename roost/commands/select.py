@@ -119,8 +119,8 @@ def resync(ctx: Context, view: SelectedView, params: c.QresyncParams) -> None:
 
 def handle_close(ctx: Context, cmd: c.Close) -> Reply:
     view = ctx.view
-    if not view.readonly and view.uids:
-        ctx.store.expunge(view.mailbox_id, list(view.uids))
+    if not view.readonly:  # every \\Deleted message, as EXPUNGE (RFC 9051 6.4.2)
+        ctx.store.expunge(view.mailbox_id)
     ctx.session.deselect()
     return Reply("OK", "CLOSE completed")
 

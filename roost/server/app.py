@@ -12,26 +12,34 @@ Rules:
 - Every connection task lives in one ``TaskGroup`` owned by a supervisor task;
   a connection never lets an exception escape, so one client cannot take the
   others down.
-- Blocking work (storage, password hashing) runs in one bounded worker pool
-  shared by all connections.
+- Blocking work runs in bounded worker pools shared by all connections:
+  storage in ``WORKER_THREADS`` threads, password checks in one thread per
+  CPU (``roost.auth.passwords.HASH_SLOTS``).
 - Connections over ``MAX_CONNECTIONS`` get ``* BYE [UNAVAILABLE]`` at once.
+- Autologout (RFC 9051 5.4) is one sweeper task for all connections: every
+  ``idle_timeout / 4`` (at most ``MAX_SWEEP_INTERVAL``) it ends the
+  connections whose wait for client data has lasted ``idle_timeout``, so a
+  client is logged out at most one sweep interval late.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import time
 from functools import partial
 from pathlib import Path
 
 from roost.auth.authenticator import Authenticator
+from roost.auth.passwords import HASH_SLOTS
 from roost.config import Config
 from roost.protocol.responses import untagged_status
 from roost.server import tls
 from roost.server.driver import Driver, Shared
 from roost.server.hub import ChangeHub
 from roost.server.logging import log_event
+from roost.server.loop import loop_name
+from roost.server.workers import WorkerPool
 from roost.storage.sqlite import SqliteStore
 
 log = logging.getLogger("roost.server")
@@ -39,9 +47,12 @@ log = logging.getLogger("roost.server")
 # Each connection costs a socket, a few buffers and a Session (tens of KiB);
 # 20,000 stays under common fd limits (ulimit -n raised to 65536) with headroom.
 MAX_CONNECTIONS = 20_000
-# Worker threads for session calls. SQLite serialises writes anyway, and each
-# Argon2 check takes argon2_memory_kib of RAM: a small pool bounds both.
+# Worker threads for session calls. Python code holds the GIL, so more threads
+# add no CPU; they overlap disk and SQLite waits (group commit needs writers
+# queued behind each other). Password checks have their own pool (HASH_SLOTS).
 WORKER_THREADS = 8
+# Longest pause between autologout sweeps (shorter when idle_timeout is short).
+MAX_SWEEP_INTERVAL = 30.0
 # How long stop() lets running commands finish before cutting connections.
 SHUTDOWN_GRACE = 10.0
 
@@ -64,7 +75,8 @@ class Server:
         self._listeners: list[asyncio.Server] = []
         self._drivers: set[Driver] = set()
         self._shared: Shared | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: WorkerPool | None = None
+        self._logins: WorkerPool | None = None
         self._group: asyncio.TaskGroup | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._stop_requested = asyncio.Event()
@@ -97,11 +109,16 @@ class Server:
         self.cert_file = cert
         context = tls.server_context(cert, key)
         self.store = await asyncio.to_thread(SqliteStore, config.data_dir)
-        hub = ChangeHub(asyncio.get_running_loop())
+        running = asyncio.get_running_loop()
+        log_event(log, "event-loop", loop=loop_name(running))
+        hub = ChangeHub(running)
         self.store.add_listener(hub.notify)
-        self._executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="roost-worker")
+        self._executor = WorkerPool(WORKER_THREADS, "roost-worker")
+        self._logins = WorkerPool(HASH_SLOTS, "roost-login")
         authenticator = Authenticator(self.store, config)
-        self._shared = Shared(config, self.store, authenticator, hub, self._executor, context)
+        self._shared = Shared(
+            config, self.store, authenticator, hub, self._executor, context, self._logins
+        )
 
     async def _listen(self, name: str, address: str, *, implicit_tls: bool) -> None:
         if not address:
@@ -125,8 +142,10 @@ class Server:
     async def _supervise(self, ready: asyncio.Event) -> None:
         async with asyncio.TaskGroup() as group:
             self._group = group
+            sweeper = group.create_task(self._autologout())
             ready.set()
             await self._stop_requested.wait()
+            sweeper.cancel()
             await self._end_connections()
 
     # ------------------------------------------------------------ connections
@@ -153,6 +172,17 @@ class Server:
             self._drivers.discard(driver)
             if not self._drivers:
                 self._all_closed.set()
+
+    async def _autologout(self) -> None:
+        limit = self.config.idle_timeout
+        interval = max(0.01, min(limit / 4, MAX_SWEEP_INTERVAL))
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for driver in list(self._drivers):
+                since = driver.reading_since
+                if since is not None and now - since >= limit:
+                    driver.expire()
 
     async def _end_connections(self) -> None:
         if not self._drivers:
@@ -186,8 +216,9 @@ class Server:
             await self._supervisor
         for listener in self._listeners:
             await listener.wait_closed()
-        if self._executor is not None:
-            await asyncio.to_thread(self._executor.shutdown, True)
+        for pool in (self._executor, self._logins):
+            if pool is not None:
+                await asyncio.to_thread(pool.shutdown, True)
         if self.store is not None:
             self.store.close()
         log_event(log, "stopped")

@@ -6,12 +6,19 @@ Rules:
   the transport itself: STARTTLS, AUTHENTICATE and IDLE (in
   ``roost.server.exchange``), COMPRESS (in ``roost.server.compress``).
 - Session calls block (storage, password hashing), so they run in the server's
-  worker pool; at most one runs per session at a time, so a ``Session`` is
-  never used by two threads at once.
+  worker pool (``roost.server.workers``); at most one runs per session at a
+  time, so a ``Session`` is never used by two threads at once. LOGIN and
+  AUTHENTICATE's check run in a separate, smaller pool (one thread per CPU):
+  Argon2 keeps a core and 64 MiB busy per check, and a burst of logins must
+  neither multiply that nor hold up other sessions' commands.
 - Every write is followed by ``drain()`` (backpressure), bounded by the
-  autologout time so a client that stops reading cannot pin the connection.
+  autologout time so a client that stops reading cannot pin the connection
+  (the timer is armed only when the data did not all go out at once).
 - Only data from the client counts as activity for autologout (RFC 9051
-  section 5.4); IDLE keepalives and notifications do not.
+  section 5.4); IDLE keepalives and notifications do not. A wait for client
+  data records when it began (``reading_since``); the server's sweeper calls
+  ``expire`` on connections that have waited ``idle_timeout`` (one timer for
+  all connections instead of a timer armed and cancelled on every read).
 - NOTIFY (RFC 5465): while the session asks for events the driver watches
   all the user's mailboxes in the hub and, when woken while it waits for a new
   command (nothing of one read yet), writes ``Session.notifications()``:
@@ -30,7 +37,6 @@ import logging
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -51,6 +57,7 @@ from roost.server import compress, exchange
 from roost.server.exchange import Hangup
 from roost.server.hub import ChangeHub
 from roost.server.logging import describe_command, log_event
+from roost.server.workers import WorkerPool
 from roost.session.session import Session
 from roost.session.state import State
 from roost.storage.interface import MailStore
@@ -85,8 +92,9 @@ class Shared:
     store: MailStore
     authenticator: Authenticator
     hub: ChangeHub
-    executor: Executor
+    executor: WorkerPool  # session calls
     tls: ssl.SSLContext
+    logins: WorkerPool | None = None  # password checks; None: the executor
 
 
 def peer_name(writer: asyncio.StreamWriter) -> str:
@@ -127,6 +135,8 @@ class Driver:
         self._cleartext_writer: asyncio.StreamWriter | None = None
         self._stopping = False
         self._interruptible = False  # waiting on the client: safe to cancel for shutdown
+        self.reading_since: float | None = None  # monotonic start of a wait for client data
+        self._expired = False  # the sweeper ended that wait (autologout)
 
     def new_connection(self) -> ServerConnection:
         return ServerConnection(
@@ -143,6 +153,13 @@ class Driver:
         self._stopping = True
         if self._interruptible and self._task is not None:
             self._task.cancel()
+
+    def expire(self) -> None:
+        """Autologout: the client sent nothing for ``idle_timeout`` (server's sweeper)."""
+        if self.reading_since is None or self._task is None or self._stopping:
+            return
+        self._expired = True
+        self._task.cancel()
 
     def abort(self) -> None:
         """End now, even in the middle of a command (shutdown grace period is over)."""
@@ -175,7 +192,10 @@ class Driver:
             return await self._failed(group)
 
     async def _failed(self, group: BaseExceptionGroup[BaseException]) -> str:
-        unexpected = group.subgroup(lambda e: not isinstance(e, OSError | EOFError | Hangup))
+        # The predicate also sees the groups themselves: they must not match,
+        # or any group (a reset connection's too) would count as unexpected.
+        expected = OSError | EOFError | Hangup | BaseExceptionGroup
+        unexpected = group.subgroup(lambda e: not isinstance(e, expected))
         if unexpected is None:
             hangups = group.subgroup(Hangup)
             if hangups is not None:  # the IDLE notifier ended the session
@@ -239,15 +259,19 @@ class Driver:
             await self.bye(SHUTDOWN_TEXT)
             raise Hangup("shutdown")
         self._interruptible = True
+        self.reading_since = time.monotonic()
         try:
-            async with asyncio.timeout(self.config.idle_timeout) as deadline:
-                return await self.reader.read(READ_SIZE)
-        except TimeoutError:
-            if not deadline.expired():
-                raise  # an OS-level timeout: the connection is gone
+            return await self.reader.read(READ_SIZE)
+        except asyncio.CancelledError:
+            if not self._expired or self._stopping:
+                raise
+            self._expired = False
+            if self._task is not None:
+                self._task.uncancel()
             await self.bye("Autologout; idle for too long")
             raise Hangup("autologout") from None
         finally:
+            self.reading_since = None
             self._interruptible = False
 
     # ------------------------------------------------------------ NOTIFY
@@ -345,7 +369,10 @@ class Driver:
             await runner(self, command)
 
     async def _execute(self, command: Command) -> None:
-        outcome = await self.in_thread(self.session.execute, command)
+        if isinstance(command, Login):
+            outcome = await self.in_login_thread(self.session.execute, command)
+        else:
+            outcome = await self.in_thread(self.session.execute, command)
         reply = outcome.reply
         await self.delay(reply.delay)
         outcome.lines.append(tagged(command.tag, reply.status, reply.text, reply.code))
@@ -359,8 +386,11 @@ class Driver:
 
     async def in_thread(self, function: Callable[..., T], *args: Any) -> T:
         """Run a blocking session call in the server's worker pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.shared.executor, function, *args)
+        return await self.shared.executor.run(function, *args)
+
+    async def in_login_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a password check (LOGIN, AUTHENTICATE) in the login pool."""
+        return await (self.shared.logins or self.shared.executor).run(function, *args)
 
     async def delay(self, seconds: float) -> None:
         """Wait before a reply (failed logins); shutdown may cut it short."""
@@ -381,8 +411,14 @@ class Driver:
         await self._drain()
 
     async def _drain(self) -> None:
+        writer = self.writer
+        if type(writer) is asyncio.StreamWriter and not writer.transport.get_write_buffer_size():
+            # Everything went out: drain cannot block (the transport pauses
+            # writing only above its high-water mark), so no timer is needed.
+            await writer.drain()
+            return
         async with asyncio.timeout(self.config.idle_timeout):
-            await self.writer.drain()
+            await writer.drain()
 
     async def bye(self, text: str, code: str | None = None) -> None:
         """Best effort ``* BYE``: the peer may already be gone."""

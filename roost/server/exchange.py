@@ -106,7 +106,9 @@ async def authenticate(driver: Driver, command: Authenticate) -> None:
     except _Abort as abort:
         await driver.write(abort.reply)
         return
-    reply = await driver.in_thread(driver.session.login, credentials.username, credentials.password)
+    reply = await driver.in_login_thread(
+        driver.session.login, credentials.username, credentials.password
+    )
     await driver.delay(reply.delay)
     await driver.write(tagged(tag, reply.status, reply.text, reply.code))
     log_event(

@@ -26,6 +26,7 @@ from roost.auth.passwords import hash_password
 from roost.config import Config
 from roost.server import tls
 from roost.server.app import Server
+from roost.server.loop import run as run_loop
 from roost.storage.interface import MailStore, User
 
 HOST = "127.0.0.1"
@@ -73,7 +74,7 @@ class _ServerThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            asyncio.run(self._main())
+            run_loop(self._main(), self.config.event_loop)
         except BaseException as exc:  # noqa: BLE001 - reported to the test thread
             self.error = exc
         finally:

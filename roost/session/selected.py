@@ -29,6 +29,13 @@ Rules (RFC 9051 sections 2.3.1.2, 5.2, 7.4, 7.5.1):
   ``status().recent`` messages; an IMAP4rev2 view has none and claims none,
   so it does not take \\Recent away from IMAP4rev1 sessions.
 - ``flags`` never holds ``\\Recent``; the renderer adds it from ``recent``.
+- Between commands ``flags`` are the store's flags as of ``modseq`` (every sync
+  takes in each change after it), so the store's flags now are ``flags``
+  overlaid with ``changes_since(modseq)`` (``current_flags``): FETCH FLAGS
+  and SEARCH of a big mailbox need no query per message.
+- Big mailboxes (100,000 messages) come from the shared ``mailbox_cache``
+  (kept current with ``changes_since``), others from one compact query
+  (``store.flag_table``); equal flag sets share one frozenset.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from collections.abc import Iterable
 
 from roost.protocol.commands import SYSTEM_FLAGS, SequenceSet
 from roost.protocol.values import Atom, encode_value
+from roost.session.mailbox_cache import CACHE, Snapshot
 from roost.storage.interface import MailboxInfo, MailStore, MessageFlags
 
 RECENT = "\\Recent"
@@ -81,12 +89,26 @@ def compact_set(numbers: Iterable[int]) -> str:
     return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
 
 
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Half-open ranges sorted, with overlapping and touching ones merged; empty dropped."""
+    out: list[tuple[int, int]] = []
+    for start, stop in sorted(spans):
+        if start >= stop:
+            continue
+        if out and start <= out[-1][1]:
+            if stop > out[-1][1]:
+                out[-1] = (out[-1][0], stop)
+        else:
+            out.append((start, stop))
+    return out
+
+
 class SelectedView:
     def __init__(
         self,
         mailbox: MailboxInfo,
         readonly: bool,
-        states: list[MessageFlags],
+        table: Snapshot,
         recent: set[int],
         keywords: Iterable[str],
         *,
@@ -96,12 +118,10 @@ class SelectedView:
         self.name = mailbox.name
         self.readonly = readonly
         self.uidvalidity = mailbox.uidvalidity
-        self.uids: list[int] = [s.uid for s in states]
-        self.flags: dict[int, frozenset[str]] = {s.uid: s.flags - {RECENT} for s in states}
+        self.uids: list[int] = table.uids
+        self.flags: dict[int, frozenset[str]] = table.flags  # the store never holds \Recent
         self.recent: set[int] = recent
-        # The mailbox's MODSEQ read before the message list: a change made in
-        # between is seen again by the first sync, which is harmless.
-        self.modseq = mailbox.highestmodseq
+        self.modseq = table.highestmodseq  # of the same snapshot as the messages
         self.uidnext = max(mailbox.uidnext, self.uids[-1] + 1 if self.uids else 1)
         self.keywords: set[str] = set(keywords)
         self.pending_expunge: set[int] = set()
@@ -117,17 +137,14 @@ class SelectedView:
         claims = not readonly and not rev2
         floor = store.take_recent(mailbox.id) if claims else None
         recent_count = store.status(mailbox.id).recent if readonly and not rev2 else 0
-        states = store.message_flags(mailbox.id)
+        table = CACHE.snapshot(store, mailbox.id)
+        uids = table.uids
         if floor is not None:
-            recent = {s.uid for s in states if s.uid >= floor}
+            recent = set(uids[bisect_left(uids, floor) :])
         else:
-            recent = (
-                {s.uid for s in states[len(states) - recent_count :]} if recent_count else set()
-            )
-        keywords = set(store.keywords(mailbox.id))
-        for state in states:
-            keywords |= keywords_of(state.flags)
-        return cls(mailbox, readonly, states, recent, keywords, claims_recent=claims)
+            recent = set(uids[len(uids) - recent_count :]) if recent_count else set()
+        keywords = set(store.keywords(mailbox.id)) | table.keywords
+        return cls(mailbox, readonly, table, recent, keywords, claims_recent=claims)
 
     # ------------------------------------------------------------ numbering
 
@@ -139,10 +156,20 @@ class SelectedView:
         return i + 1 if i < len(self.uids) and self.uids[i] == uid else None
 
     def first_unseen(self) -> int | None:
+        flags = self.flags
         for i, uid in enumerate(self.uids):
-            if "\\Seen" not in self.flags.get(uid, frozenset()):
+            if "\\Seen" not in flags[uid]:
                 return i + 1
         return None
+
+    def current_flags(self, store: MailStore) -> tuple[dict[int, frozenset[str]], set[int]]:
+        """The store's flags now of the messages that changed since ``modseq``, and the
+        UIDs the store no longer has (expunged since, or already seen expunged but not
+        yet announced); every other message of the view still has ``flags``."""
+        changes = store.changes_since(self.mailbox_id, self.modseq)
+        return {c.uid: c.flags for c in changes.changed}, self.pending_expunge.union(
+            changes.expunged
+        )
 
     def lookup(self, seqset: SequenceSet, uid: bool, saved: list[int]) -> list[tuple[int, int]]:
         """Ascending (seq, uid) of the messages a set names that exist in the view.
@@ -156,17 +183,24 @@ class SelectedView:
         if seqset.saved:
             wanted = set(saved)
             return [(i + 1, u) for i, u in enumerate(self.uids) if u in wanted]
-        if not self.uids:
+        out: list[tuple[int, int]] = []
+        for start, stop in self.spans(seqset, uid):
+            out.extend(zip(range(start + 1, stop + 1), self.uids[start:stop], strict=True))
+        return out
+
+    def spans(self, seqset: SequenceSet, uid: bool) -> list[tuple[int, int]]:
+        """Sorted, disjoint index ranges [start, stop) of ``uids`` that a set (not
+        ``$``) names, with ``lookup``'s rules."""
+        uids = self.uids
+        if not uids:
             return []
-        indexes: set[int] = set()
         if uid:
-            for lo, hi in seqset.resolve(self.uids[-1]):
-                indexes.update(range(bisect_left(self.uids, lo), bisect_right(self.uids, hi)))
-        else:
-            count = len(self.uids)
-            for lo, hi in seqset.resolve(count):
-                indexes.update(range(max(lo, 1) - 1, min(hi, count)))
-        return [(i + 1, self.uids[i]) for i in sorted(indexes)]
+            resolved = seqset.resolve(uids[-1])
+            return merge_spans(
+                (bisect_left(uids, lo), bisect_right(uids, hi)) for lo, hi in resolved
+            )
+        count = len(uids)
+        return merge_spans((max(lo, 1) - 1, min(hi, count)) for lo, hi in seqset.resolve(count))
 
     def sequence_in_range(self, seqset: SequenceSet) -> bool:
         """False when a message-number set names a number above EXISTS (or

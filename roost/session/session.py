@@ -56,12 +56,18 @@ __all__ = ["Outcome", "Reply", "Session", "State"]
 log = logging.getLogger(__name__)
 
 
+_registry: dict[type[Command], CommandSpec] | None = None
+
+
 def _commands() -> dict[type[Command], CommandSpec]:
     # Imported on first use: the handler modules import Reply from this module,
     # so importing the registry at module level would be circular.
-    from roost.commands.registry import COMMANDS
+    global _registry
+    if _registry is None:
+        from roost.commands.registry import COMMANDS
 
-    return COMMANDS
+        _registry = COMMANDS
+    return _registry
 
 
 class Session:

@@ -1,13 +1,19 @@
 """Message bodies as immutable files under ``data_dir/blobs/ab/cd/<id>``.
 
 Rules:
-- A blob id is 32 random hex digits (not a content hash: two appends of the
-  same bytes get two files, so deleting one can never race with writing the
-  other). Ids are validated before they become paths (no traversal).
-- ``write`` is durable before it returns: the bytes go to a temporary file in
-  the target directory, which is fsynced, renamed into place, and the directory
-  fsynced (new directories too). The database row that names a blob is
-  committed only after that, so a committed message always has its body.
+- A blob id is 32 hex digits, not a content hash: two appends of the same
+  bytes get two files, so deleting one can never race with writing the other.
+  The first two digits change with the clock (every ~18 hours), the other 30
+  are random: appends made close together share the 256 directories of one
+  period instead of creating (and fsyncing) a new directory for nearly every
+  message, and over time files still spread over all 65,536. Ids are
+  validated before they become paths (no traversal).
+- ``write`` is durable before it returns: the bytes go straight to the final,
+  new name (``O_EXCL``), the file is fdatasynced, then its directory (new
+  directories too). No temporary name is needed: nothing reads a blob before
+  the database row naming it is committed, which happens only after that, so
+  a committed message always has its whole body. A crash before the commit
+  leaves an orphan file that ``sweep`` removes.
 - Files are deleted only after the database commit that dropped their last
   reference; a crash in between leaves an orphan file, never a dangling row.
   ``sweep`` removes orphans (and stale temporary files) older than a cut-off.
@@ -18,11 +24,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 _ID_RE = re.compile(r"[0-9a-f]{32}")
-_TMP_SUFFIX = ".tmp"
+_TMP_SUFFIX = ".tmp"  # left by older versions, which wrote under a temporary name
+# The clock part of an id: one value per 2**16 seconds (about 18 hours).
+_PERIOD_BITS = 16
 
 
 class BlobFiles:
@@ -36,7 +45,8 @@ class BlobFiles:
 
     @staticmethod
     def new_id() -> str:
-        return secrets.token_hex(16)
+        period = (int(time.time()) >> _PERIOD_BITS) & 0xFF
+        return f"{period:02x}{secrets.token_hex(15)}"
 
     @staticmethod
     def valid_id(blob_id: str) -> bool:
@@ -48,23 +58,21 @@ class BlobFiles:
         return self.root / blob_id[0:2] / blob_id[2:4] / blob_id
 
     def write(self, blob_id: str, data: bytes) -> None:
-        """Store ``data`` durably under ``blob_id`` (temp file, fsync, rename, dir fsync)."""
+        """Store ``data`` durably under ``blob_id`` (new file, fsync, directory fsync)."""
         target = self.path(blob_id)
         self._ensure_dir(target.parent)
-        tmp = target.with_name(target.name + _TMP_SUFFIX)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            _sync_data(fd)
         except BaseException:
             os.close(fd)
-            _unlink_quietly(tmp)
+            _unlink_quietly(target)
             raise
         os.close(fd)
-        os.replace(tmp, target)
         _fsync_dir(target.parent)
 
     def read(self, blob_id: str) -> bytes:
@@ -132,6 +140,13 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except FileNotFoundError:
         return float("inf")
+
+
+def _sync_data(fd: int) -> None:
+    # fdatasync writes the data and what is needed to read it back (size,
+    # blocks) but not timestamps: enough for a new file, and cheaper than fsync.
+    sync = getattr(os, "fdatasync", os.fsync)
+    sync(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

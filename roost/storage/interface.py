@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from roost.protocol.commands import SearchKey
+
 DELIMITER = "/"
 
 
@@ -92,6 +94,19 @@ class MessageFlags:
     uid: int
     flags: frozenset[str]
     modseq: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlagTable:
+    """Every message of a mailbox with its flags, as of one snapshot (a view's start).
+
+    Compact for big mailboxes: two parallel lists, no object per message; equal
+    flag sets may be one shared frozenset.
+    """
+
+    highestmodseq: int  # the mailbox's HIGHESTMODSEQ in the same snapshot
+    uids: list[int]  # ascending
+    flags: list[frozenset[str]]  # flags[i] belongs to uids[i]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +206,7 @@ class MailStore(Protocol):
     # -- messages
     def append(self, mailbox_id: int, messages: Sequence[NewMessage]) -> AppendResult: ...
     def message_flags(self, mailbox_id: int) -> list[MessageFlags]: ...  # ascending uid
+    def flag_table(self, mailbox_id: int) -> FlagTable: ...  # the same, compactly
     def changes_since(self, mailbox_id: int, modseq: int) -> Changes: ...
     def fetch_meta(self, mailbox_id: int, uids: Iterable[int]) -> list[MessageMeta]: ...
     def read_message(self, blob_id: str) -> bytes: ...
@@ -212,3 +228,10 @@ class MailStore(Protocol):
     # RFC 3501 \Recent: returns the first UID that is recent for this session and
     # moves the mailbox's recent floor to UIDNEXT, so no other session gets them.
     def keywords(self, mailbox_id: int) -> list[str]: ...  # keywords used in the mailbox
+    def search(self, mailbox_id: int, key: SearchKey) -> list[tuple[int, int]] | None: ...
+
+    # ascending (uid, modseq) of the messages that match ``key`` now, by the
+    # reference evaluator's rules (``roost.search.evaluate``), or None when this
+    # backend cannot answer that key (the caller then evaluates it itself). The
+    # caller binds session-relative keys first: SEQSET, RECENT, NEW, OLD, "$"
+    # and "*" give None.

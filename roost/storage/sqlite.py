@@ -9,6 +9,9 @@ Rules:
 - APPEND analyses each message once (``roost.mime.analyse``) and writes its body
   file durably *before* taking the write lock and committing the row, so the
   slow part runs in parallel and a committed message always has its body.
+  The body files are written (and synced) by the store's I/O threads while
+  the calling thread analyses the messages: the disk wait and the parsing
+  overlap instead of adding up.
 - Every public call is one transaction: reads see one snapshot, writes are
   all-or-nothing and durable when the call returns.
 - Transient database or disk failures become ``StorageError(UNAVAILABLE)``.
@@ -19,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import logging
 import sqlite3
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from roost import mime
+from roost.search.sql import index_header
 from roost.storage import sqlite_mailboxes as mailboxes
 from roost.storage import sqlite_messages as msgs
 from roost.storage import sqlite_users as users
@@ -37,11 +42,13 @@ from roost.storage.interface import (
     AppendResult,
     Changes,
     CopyResult,
+    FlagTable,
     MailboxInfo,
     MailboxStatus,
     MessageFlags,
     MessageMeta,
     NewMessage,
+    SearchKey,
     StorageError,
     StorageErrorKind,
     User,
@@ -54,6 +61,10 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+
+# Threads that write body files (each write ends in an fdatasync, which
+# releases the GIL): enough for every worker thread to append at once.
+IO_THREADS = 8
 
 # SQLite primary result codes that mean "try again later", not "roost has a bug":
 # BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN.
@@ -90,11 +101,13 @@ class SqliteStore:
         self._blobs = BlobFiles(self.data_dir / "blobs")
         self._db = Database(self.data_dir / "roost.db", self._blobs)
         self._blobs.sweep(self._db.referenced_blobs, older_than=opened - orphan_grace)
+        self._io = concurrent.futures.ThreadPoolExecutor(IO_THREADS, "roost-blob-io")
 
     # -- lifecycle
 
     def close(self) -> None:
         self._db.close()
+        self._io.shutdown(wait=True)
 
     def add_listener(self, listener: Callable[[int, int], None]) -> None:
         self._db.add_listener(listener)
@@ -190,22 +203,30 @@ class SqliteStore:
     def append(self, mailbox_id: int, messages: Sequence[NewMessage]) -> AppendResult:
         with self._db.read() as conn:
             mailboxes.load_selectable(conn, mailbox_id)  # no body files for a missing mailbox
-        prepared: list[PreparedMessage] = []
+        blob_ids = [BlobFiles.new_id() for _ in messages]
+        writes = [
+            self._io.submit(self._blobs.write, blob_id, message.data)
+            for blob_id, message in zip(blob_ids, messages, strict=True)
+        ]
         try:
-            for message in messages:
-                prepared.append(self._prepare(message))
+            prepared = [
+                self._prepare(message, blob_id)
+                for blob_id, message in zip(blob_ids, messages, strict=True)
+            ]
+            failed = [e for w in concurrent.futures.as_completed(writes) if (e := w.exception())]
+            if failed:
+                raise failed[0]
         except BaseException:
-            self._blobs.delete(p.blob_id for p in prepared)
+            concurrent.futures.wait(writes)  # nothing may still be writing when we clean up
+            self._blobs.delete(blob_ids)
             raise
-        with self._db.write(new_blobs=[p.blob_id for p in prepared]) as txn:
+        with self._db.write(new_blobs=blob_ids) as txn:
             uids = msgs.append(txn, mailbox_id, prepared)
             uidvalidity = mailboxes.load(txn.conn, mailbox_id).uidvalidity
         return AppendResult(uidvalidity, uids)
 
-    def _prepare(self, message: NewMessage) -> PreparedMessage:
+    def _prepare(self, message: NewMessage, blob_id: str) -> PreparedMessage:
         analysis = mime.analyse(message.data)
-        blob_id = BlobFiles.new_id()
-        self._blobs.write(blob_id, message.data)
         return PreparedMessage(
             blob_id=blob_id,
             size=len(message.data),
@@ -215,6 +236,7 @@ class SqliteStore:
             body=analysis.body,
             bodystructure=analysis.bodystructure,
             structure=analysis.structure.to_json(),
+            index=index_header(mime.header_block(message.data)),
         )
 
     @_guarded
@@ -223,7 +245,18 @@ class SqliteStore:
             return msgs.message_flags(conn, mailbox_id)
 
     @_guarded
+    def flag_table(self, mailbox_id: int) -> FlagTable:
+        with self._db.read() as conn:
+            return msgs.flag_table(conn, mailbox_id)
+
+    @_guarded
     def changes_since(self, mailbox_id: int, modseq: int) -> Changes:
+        # Every command of a selected session syncs, and nearly always nothing
+        # changed: one statement (its own snapshot) answers that without a
+        # transaction. MODSEQs only grow, so highest <= modseq means no change.
+        highest = self._db.highestmodseq(mailbox_id)
+        if highest is not None and modseq >= highest:
+            return Changes(highestmodseq=highest, changed=[], expunged=[])
         with self._db.read() as conn:
             return msgs.changes_since(conn, mailbox_id, modseq)
 
@@ -284,6 +317,11 @@ class SqliteStore:
     def keywords(self, mailbox_id: int) -> list[str]:
         with self._db.read() as conn:
             return msgs.keywords(conn, mailbox_id)
+
+    @_guarded
+    def search(self, mailbox_id: int, key: SearchKey) -> list[tuple[int, int]] | None:
+        with self._db.read() as conn:
+            return msgs.search(conn, mailbox_id, key)
 
 
 def _unavailable() -> StorageError:

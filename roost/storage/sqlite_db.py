@@ -6,18 +6,32 @@ Rules:
   transaction so every query of one call sees the same snapshot (WAL readers
   never block the writer).
 - Writes are serialised by one lock in this process and ``BEGIN IMMEDIATE``
-  across processes (busy timeout in ``sqlite_schema``). A write transaction
-  collects the blobs whose last reference it dropped and the mailboxes it
-  touched; after COMMIT, outside the lock, the blob files are deleted and the
-  listeners called (a slow listener never holds up other writers).
-- On any error the transaction is rolled back and blob files written for it
-  are removed: nothing is half done.
+  across processes (busy timeout in ``sqlite_schema``), and all go through one
+  writer connection. A write collects the blobs whose last reference it
+  dropped and the mailboxes it touched; after COMMIT, outside the lock, the
+  blob files are deleted and the listeners called (a slow listener never
+  holds up other writers).
+- Group commit: the COMMIT (with ``synchronous=FULL``, an fsync of the WAL) is
+  the expensive part of a write, so writes that queue up behind each other
+  share one. Each write runs in its own SAVEPOINT of a shared transaction;
+  the writer that finds nobody waiting behind it (or a full batch,
+  ``MAX_BATCH``) commits for all of them. ``write`` returns only after the
+  COMMIT that covers it: durability is unchanged, a write is acknowledged
+  when it is on disk. One write failing rolls back to its savepoint and
+  leaves the others alone; a failed COMMIT fails every write of the batch.
+- On any error a write's changes are rolled back and blob files written for
+  it are removed: nothing is half done.
+- Checkpoints (copying the WAL back into the database file, with its own
+  fsyncs) run in a background thread once the WAL passes
+  ``CHECKPOINT_BYTES``, not inside whichever COMMIT happened to cross
+  SQLite's auto-checkpoint mark: that write's client would wait for it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +44,27 @@ from roost.storage.blobs import BlobFiles
 from roost.storage.interface import StorageError, StorageErrorKind
 
 log = logging.getLogger(__name__)
+
+
+# WAL size that starts a background checkpoint (SQLite's own default mark is
+# 1000 pages, about 4 MiB).
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+
+# Writes that may share one COMMIT; bounds how long a stream of writers can
+# keep the first one of a batch waiting for its acknowledgement.
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One shared write transaction: the writes in it and how it ended."""
+
+    gen: int
+    jobs: int = 0
+    new_blobs: list[str] = field(default_factory=list)
+    touched: set[tuple[int, int]] = field(default_factory=set)
+    settled: bool = False
+    error: BaseException | None = None
 
 
 @dataclass
@@ -53,6 +88,14 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None  # used under _write_lock only
+        self._batch: _Batch | None = None  # the open shared transaction, if any
+        self._state = threading.Condition()  # guards _waiting and batch settlement
+        self._waiting = 0  # threads queued for the write lock
+        self._gen = 0
+        self._checkpoint_wanted = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self._closing_checkpointer = False
         self._listeners: list[Callable[[int, int], None]] = []
         self._closed = False
         sqlite_schema.initialise(self.conn())
@@ -69,11 +112,24 @@ class Database:
         return conn
 
     def close(self) -> None:
-        with self._write_lock, self._all_lock:
-            self._closed = True
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+        with self._all_lock:
+            self._closing_checkpointer = True
+            checkpointer = self._checkpointer
+        self._checkpoint_wanted.set()
+        if checkpointer is not None:
+            checkpointer.join()
+        with self._write_lock:
+            settled = self._commit_batch()
+            with self._all_lock:
+                self._closed = True
+                for conn in self._all:
+                    conn.close()
+                self._all.clear()
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
+        if settled is not None:
+            self._settle(*settled)
 
     def add_listener(self, listener: Callable[[int, int], None]) -> None:
         self._listeners.append(listener)
@@ -88,27 +144,161 @@ class Database:
             if conn.in_transaction:
                 conn.execute("COMMIT")
 
+    def highestmodseq(self, mailbox_id: int) -> int | None:
+        """The mailbox's HIGHESTMODSEQ in one autocommit statement (None: no such mailbox)."""
+        row = (
+            self.conn()
+            .execute("SELECT highestmodseq FROM mailboxes WHERE id = ?", (mailbox_id,))
+            .fetchone()
+        )
+        return None if row is None else int(row[0])
+
     @contextmanager
     def write(self, new_blobs: Sequence[str] = ()) -> Iterator[WriteTxn]:
-        """One serialised, durable write transaction; listeners run after it.
+        """One serialised, all-or-nothing write, durable when the block has
+        returned; its listeners have run by then (see group commit above).
 
-        ``new_blobs``: body files written for this transaction, removed if it fails.
+        ``new_blobs``: body files written for this write, removed if it fails.
         """
-        with self._write_lock:
-            txn: WriteTxn | None = None
+        with self._state:
+            self._waiting += 1
+        self._write_lock.acquire()
+        with self._state:
+            self._waiting -= 1
+        settled = None
+        try:
+            batch, conn = self._join(new_blobs)
+            txn = WriteTxn(conn)
             try:
-                txn = WriteTxn(self.conn())
-                txn.conn.execute("BEGIN IMMEDIATE")
                 yield txn
-                dead = _collect_dead_blobs(txn.conn)
-                txn.conn.execute("COMMIT")
+                conn.execute("RELEASE job")
             except BaseException:
-                if txn is not None:
-                    _rollback(txn.conn)
+                self._undo(conn, batch)
                 self.blobs.delete(new_blobs)
                 raise
-        self.blobs.delete(dead)
-        self._notify(txn.touched)
+            batch.jobs += 1
+            batch.new_blobs.extend(new_blobs)
+            batch.touched |= txn.touched
+        finally:
+            if self._batch is not None:
+                with self._state:
+                    queued = self._waiting
+                if not queued or self._batch.jobs >= MAX_BATCH:
+                    settled = self._commit_batch()
+            self._write_lock.release()
+            if settled is not None:
+                self._settle(*settled)
+        self._await(batch)
+
+    def _join(self, new_blobs: Sequence[str]) -> tuple[_Batch, sqlite3.Connection]:
+        """The open batch (one is begun if needed) and a savepoint for this write."""
+        try:
+            conn = self._writer_conn()
+            if self._batch is None:
+                conn.execute("BEGIN IMMEDIATE")
+                self._gen += 1
+                self._batch = _Batch(self._gen)
+            conn.execute("SAVEPOINT job")
+        except BaseException:
+            self.blobs.delete(new_blobs)
+            raise
+        return self._batch, conn
+
+    def _writer_conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(StorageErrorKind.UNAVAILABLE, "store is closed")
+        if self._writer is None:
+            self._writer = sqlite_schema.connect(self.path)
+            # Checkpoints are the background thread's job (see the module docstring).
+            self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+        return self._writer
+
+    def _undo(self, conn: sqlite3.Connection, batch: _Batch) -> None:
+        """Roll back one failed write; if SQLite dropped the whole transaction
+        (some I/O errors do), the batch's other writes are lost and fail too."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                return
+        except sqlite3.Error:
+            log.exception("rollback to savepoint failed")
+        _rollback(conn)
+        if self._batch is batch:
+            self._batch = None
+            failed = StorageError(StorageErrorKind.UNAVAILABLE, "write transaction was lost")
+            self._settle(batch, [], failed)
+
+    def _commit_batch(self) -> tuple[_Batch, list[str], BaseException | None] | None:
+        """COMMIT the open batch (caller holds the write lock); settle it afterwards."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return None
+        conn = self._writer
+        assert conn is not None
+        try:
+            dead = _collect_dead_blobs(conn)
+            conn.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - every writer of the batch gets it
+            _rollback(conn)
+            return batch, [], exc
+        return batch, dead, None
+
+    def _settle(self, batch: _Batch, dead: list[str], error: BaseException | None) -> None:
+        """After COMMIT (outside the lock): files, listeners, then wake the writers."""
+        if error is None:
+            self.blobs.delete(dead)
+            self._notify(batch.touched)
+            self._maybe_checkpoint()
+        else:
+            log.error("write transaction failed: %s", error)
+            self.blobs.delete(batch.new_blobs)
+        with self._state:
+            batch.error = error
+            batch.settled = True
+            self._state.notify_all()
+
+    def _maybe_checkpoint(self) -> None:
+        try:
+            size = os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return
+        if size < CHECKPOINT_BYTES:
+            return
+        if self._checkpointer is None:
+            with self._all_lock:
+                if self._checkpointer is None and not self._closing_checkpointer:
+                    self._checkpointer = threading.Thread(
+                        target=self._checkpoint_loop, name="roost-checkpoint", daemon=True
+                    )
+                    self._checkpointer.start()
+        self._checkpoint_wanted.set()
+
+    def _checkpoint_loop(self) -> None:
+        conn = sqlite_schema.connect(self.path)
+        try:
+            while True:
+                self._checkpoint_wanted.wait()
+                self._checkpoint_wanted.clear()
+                if self._closing_checkpointer:
+                    return
+                try:
+                    # PASSIVE: never waits for readers or writers; what it
+                    # cannot copy now is copied by a later round.
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    log.exception("WAL checkpoint failed")
+        finally:
+            conn.close()
+
+    def _await(self, batch: _Batch) -> None:
+        with self._state:
+            while not batch.settled:
+                self._state.wait()
+        if batch.error is not None:
+            raise StorageError(
+                StorageErrorKind.UNAVAILABLE, "storage temporarily unavailable"
+            ) from batch.error
 
     def _notify(self, touched: set[tuple[int, int]]) -> None:
         for user_id, mailbox_id in sorted(touched):

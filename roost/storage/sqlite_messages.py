@@ -8,6 +8,10 @@ Rules:
   the order of the source UIDs.
 - A message row points to a blob row (body file plus the ENVELOPE, BODY,
   BODYSTRUCTURE and part tree computed once at APPEND), so COPY shares both.
+- Next to ``flags`` every write keeps ``sysflags`` (their system-flag bits),
+  and each message has a ``message_search`` row with its header columns
+  (``roost.search.sql``): written at APPEND, copied by COPY/MOVE, removed with
+  the message (foreign-key cascade).
 - Expunged UIDs are recorded with their MODSEQ for ``changes_since``.
 - Only messages whose flags really change get a new MODSEQ (RFC 7162 3.1.3);
   with UNCHANGEDSINCE, messages modified after it are left alone and reported.
@@ -20,20 +24,36 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from roost.search import sql as searchsql
+from roost.search.sql import HeaderIndex
 from roost.storage import flags as flagset
 from roost.storage import sqlite_mailboxes as mailboxes
 from roost.storage.interface import (
-    Changes,
-    MailboxStatus,
     MessageFlags,
-    MessageMeta,
     StorageError,
     StorageErrorKind,
 )
 from roost.storage.sqlite_db import WriteTxn, json_list
 
+# The reads live in ``sqlite_reads``; the store reaches messages through this module.
+from roost.storage.sqlite_reads import (  # noqa: F401
+    changes_since,
+    fetch_meta,
+    flag_table,
+    keywords,
+    message_flags,
+    parse_flags,
+    search,
+    status,
+)
+
 _IN_UIDS = "uid IN (SELECT value FROM json_each(?))"
-_HAS = "instr(' ' || flags || ' ', ' {} ') > 0"
+_INSERT_SEARCH = (
+    "INSERT INTO message_search (mailbox_id, uid, "
+    + ", ".join(searchsql.INDEX_COLUMNS)
+    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_DELETED = f"(sysflags & {searchsql.FLAG_BITS[flagset.DELETED]}) != 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +68,7 @@ class PreparedMessage:
     body: bytes
     bodystructure: bytes
     structure: str
+    index: HeaderIndex | None = None  # SEARCH's header columns (None: searched without)
 
 
 def _keyword_map(conn: sqlite3.Connection, mailbox_id: int) -> dict[str, str]:
@@ -84,7 +105,7 @@ def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) 
         new_keywords += new
         rows.append(
             (box.id, uid, msg.blob_id, flagset.format_flags(canonical), modseq,
-             msg.internaldate.isoformat(), msg.size)
+             msg.internaldate.isoformat(), msg.size, searchsql.sysflags(canonical))
         )  # fmt: skip
     txn.conn.executemany(
         "INSERT INTO blobs (id, size, envelope, body, bodystructure, structure)"
@@ -92,6 +113,14 @@ def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) 
         [(m.blob_id, m.size, m.envelope, m.body, m.bodystructure, m.structure) for m in prepared],
     )
     _insert_messages(txn.conn, rows)
+    txn.conn.executemany(
+        _INSERT_SEARCH,
+        [
+            (box.id, uid, *m.index.values())
+            for uid, m in zip(uids, prepared, strict=True)
+            if m.index is not None
+        ],
+    )
     _add_keywords(txn.conn, box.id, new_keywords)
     _bump(txn, box, uids[-1] + 1, modseq)
     return uids
@@ -99,8 +128,9 @@ def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) 
 
 def _insert_messages(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     conn.executemany(
-        "INSERT INTO messages (mailbox_id, uid, blob_id, flags, modseq, internaldate, size)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages"
+        " (mailbox_id, uid, blob_id, flags, modseq, internaldate, size, sysflags)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -125,14 +155,18 @@ def store_flags(
         if unchangedsince is not None and old_modseq > unchangedsince:
             failed.append(uid)
             continue
-        old = flagset.parse(text)
+        old = parse_flags(text)
         new = old | wanted if mode == "+" else old - wanted if mode == "-" else wanted
         if new != old:
             changed.append(MessageFlags(uid, new, modseq))
     if changed:
         txn.conn.executemany(
-            "UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
-            [(flagset.format_flags(m.flags), modseq, box.id, m.uid) for m in changed],
+            "UPDATE messages SET flags = ?, sysflags = ?, modseq = ?"
+            " WHERE mailbox_id = ? AND uid = ?",
+            [
+                (flagset.format_flags(m.flags), searchsql.sysflags(m.flags), modseq, box.id, m.uid)
+                for m in changed
+            ],
         )
         if mode != "-":
             _add_keywords(txn.conn, box.id, new_keywords)
@@ -167,12 +201,20 @@ def copy(
     rows = []
     for new_uid, (_uid, blob_id, text, internaldate, size) in zip(dest_uids, found, strict=True):
         # Keyword spellings follow the destination's (both mailboxes compare them caselessly).
-        canonical, new = flagset.canonical(flagset.parse(text), known)
+        canonical, new = flagset.canonical(parse_flags(text), known)
         new_keywords += new
         rows.append(
-            (dest.id, new_uid, blob_id, flagset.format_flags(canonical), modseq, internaldate, size)
-        )
+            (dest.id, new_uid, blob_id, flagset.format_flags(canonical), modseq, internaldate, size,
+             searchsql.sysflags(canonical))
+        )  # fmt: skip
     _insert_messages(txn.conn, rows)
+    # The copies get the source's search rows (a missing one stays missing).
+    columns = ", ".join(searchsql.INDEX_COLUMNS)
+    txn.conn.executemany(
+        f"INSERT INTO message_search (mailbox_id, uid, {columns})"
+        f" SELECT ?, ?, {columns} FROM message_search WHERE mailbox_id = ? AND uid = ?",
+        [(dest.id, new_uid, source.id, r[0]) for new_uid, r in zip(dest_uids, found, strict=True)],
+    )
     _add_keywords(txn.conn, dest.id, new_keywords)
     _bump(txn, dest, dest_uids[-1] + 1, modseq)
     return [r[0] for r in found], dest_uids
@@ -204,14 +246,13 @@ def move(
 
 def expunge(txn: WriteTxn, mailbox_id: int, uids: Iterable[int] | None) -> list[int]:
     box = mailboxes.load(txn.conn, mailbox_id)
-    deleted = _HAS.format(flagset.DELETED)
     if uids is None:
         rows = txn.conn.execute(
-            f"SELECT uid FROM messages WHERE mailbox_id = ? AND {deleted} ORDER BY uid",
+            f"SELECT uid FROM messages WHERE mailbox_id = ? AND {_DELETED} ORDER BY uid",
             (box.id,),
         ).fetchall()
     else:
-        rows = [r for r in _select(txn.conn, box.id, uids, f"uid, {deleted}") if r[1]]
+        rows = [r for r in _select(txn.conn, box.id, uids, f"uid, {_DELETED}") if r[1]]
     gone = [r[0] for r in rows]
     remove(txn, box.id, gone)
     return gone
@@ -226,90 +267,6 @@ def all_uids(conn: sqlite3.Connection, mailbox_id: int) -> list[int]:
 
 def take_recent(txn: WriteTxn, mailbox_id: int) -> int:
     box = mailboxes.load(txn.conn, mailbox_id)
-    txn.conn.execute("UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?", (box.id,))
+    if box.first_recent_uid != box.uidnext:  # else nothing to claim: no write at all
+        txn.conn.execute("UPDATE mailboxes SET first_recent_uid = uidnext WHERE id = ?", (box.id,))
     return box.first_recent_uid
-
-
-# -- reads (the caller holds a read transaction)
-
-
-def message_flags(conn: sqlite3.Connection, mailbox_id: int) -> list[MessageFlags]:
-    mailboxes.load(conn, mailbox_id)
-    rows = conn.execute(
-        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid",
-        (mailbox_id,),
-    )
-    return [MessageFlags(uid, flagset.parse(text), modseq) for uid, text, modseq in rows]
-
-
-def changes_since(conn: sqlite3.Connection, mailbox_id: int, modseq: int) -> Changes:
-    box = mailboxes.load(conn, mailbox_id)
-    changed = conn.execute(
-        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
-        (box.id, modseq),
-    ).fetchall()
-    expunged = conn.execute(
-        "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
-        (box.id, modseq),
-    ).fetchall()
-    return Changes(
-        highestmodseq=box.highestmodseq,
-        changed=[MessageFlags(u, flagset.parse(t), m) for u, t, m in changed],
-        expunged=[r[0] for r in expunged],
-    )
-
-
-def fetch_meta(conn: sqlite3.Connection, mailbox_id: int, uids: Iterable[int]) -> list[MessageMeta]:
-    mailboxes.load(conn, mailbox_id)
-    rows = conn.execute(
-        "SELECT m.uid, m.flags, m.modseq, m.internaldate, m.size, b.envelope, b.body,"
-        " b.bodystructure, b.structure, m.blob_id"
-        " FROM messages AS m JOIN blobs AS b ON b.id = m.blob_id"
-        f" WHERE m.mailbox_id = ? AND m.{_IN_UIDS} ORDER BY m.uid",
-        (mailbox_id, json_list(sorted({int(u) for u in uids}))),
-    ).fetchall()
-    return [
-        MessageMeta(
-            uid=uid,
-            flags=flagset.parse(text),
-            modseq=modseq,
-            internaldate=datetime.fromisoformat(internaldate),
-            size=size,
-            envelope=bytes(envelope),
-            body=bytes(body),
-            bodystructure=bytes(bodystructure),
-            structure=structure,
-            blob_id=blob_id,
-        )
-        for uid, text, modseq, internaldate, size, envelope, body, bodystructure, structure, blob_id
-        in rows
-    ]  # fmt: skip
-
-
-def status(conn: sqlite3.Connection, mailbox_id: int) -> MailboxStatus:
-    box = mailboxes.load(conn, mailbox_id)
-    seen = _HAS.format(flagset.SEEN)
-    deleted = _HAS.format(flagset.DELETED)
-    messages, recent, unseen, deleted_count, size = conn.execute(
-        f"SELECT count(*), total(uid >= ?), total(NOT {seen}), total({deleted}),"
-        " total(size) FROM messages WHERE mailbox_id = ?",
-        (box.first_recent_uid, box.id),
-    ).fetchone()
-    return MailboxStatus(
-        messages=messages,
-        recent=int(recent),
-        unseen=int(unseen),
-        deleted=int(deleted_count),
-        size=int(size),
-        uidnext=box.uidnext,
-        uidvalidity=box.uidvalidity,
-        highestmodseq=box.highestmodseq,
-    )
-
-
-def keywords(conn: sqlite3.Connection, mailbox_id: int) -> list[str]:
-    mailboxes.load(conn, mailbox_id)
-    rows = conn.execute(
-        "SELECT name FROM keywords WHERE mailbox_id = ? ORDER BY name", (mailbox_id,)
-    ).fetchall()
-    return [r[0] for r in rows]

@@ -12,13 +12,24 @@ Rules:
 - Blob reference counts are kept by triggers on ``messages``, so every way of
   removing a message (DELETE, cascade from a mailbox or a user) releases its
   blob; rows with ``refcount <= 0`` are collected at the end of each write.
+  STATUS's per-mailbox counters (``mailbox_counts``) are kept the same way.
+- Version 2 adds what big mailboxes need (see ``_V2``); upgrading a version 1
+  store fills the new columns from the stored flags and body files.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+from roost.mime import header_block
+from roost.mime.headers import header_end
+from roost.search.sql import FLAG_BITS, INDEX_COLUMNS, index_header
+from roost.storage.blobs import BlobFiles
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT = 30.0  # seconds another process (the CLI, say) may hold the write lock
 
@@ -112,7 +123,134 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta (key, value) VALUES ('uidvalidity', 0)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1]
+# Version 2: what makes big mailboxes fast. ``messages.sysflags`` is the bit mask
+# of the system flags (``roost.search.sql.FLAG_BITS``), kept next to ``flags`` by
+# every write (a flag test is then one integer operation per row);
+# ``message_search`` keeps the decoded, casefolded header columns
+# SEARCH runs on (``roost.search.sql.index_header``), one narrow row per
+# message; ``mailbox_counts`` keeps STATUS's counters and how many messages
+# have their search row, maintained by triggers so that every way of adding or
+# removing a row (cascades included) counts.
+_V2 = """
+ALTER TABLE messages ADD COLUMN sysflags INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE message_search (
+    mailbox_id INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    s_from TEXT,
+    s_to TEXT,
+    s_cc TEXT,
+    s_bcc TEXT,
+    s_subject TEXT,
+    sent_date TEXT,
+    PRIMARY KEY (mailbox_id, uid),
+    FOREIGN KEY (mailbox_id, uid) REFERENCES messages (mailbox_id, uid) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE mailbox_counts (
+    mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+    messages INTEGER NOT NULL DEFAULT 0,
+    unseen INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    indexed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO mailbox_counts (mailbox_id, messages, unseen, deleted, size)
+    VALUES (NEW.mailbox_id, 1, (NEW.sysflags & 16) = 0, (NEW.sysflags & 2) != 0, NEW.size)
+    ON CONFLICT (mailbox_id) DO UPDATE SET messages = messages + 1,
+        unseen = unseen + excluded.unseen, deleted = deleted + excluded.deleted,
+        size = size + excluded.size;
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+    UPDATE mailbox_counts SET messages = messages - 1,
+        unseen = unseen - ((OLD.sysflags & 16) = 0), deleted = deleted - ((OLD.sysflags & 2) != 0),
+        size = size - OLD.size
+    WHERE mailbox_id = OLD.mailbox_id;
+END;
+CREATE TRIGGER messages_count_update AFTER UPDATE OF sysflags ON messages
+WHEN (OLD.sysflags & 18) != (NEW.sysflags & 18) BEGIN
+    UPDATE mailbox_counts SET
+        unseen = unseen + ((NEW.sysflags & 16) = 0) - ((OLD.sysflags & 16) = 0),
+        deleted = deleted + ((NEW.sysflags & 2) != 0) - ((OLD.sysflags & 2) != 0)
+    WHERE mailbox_id = NEW.mailbox_id;
+END;
+CREATE TRIGGER message_search_count_insert AFTER INSERT ON message_search BEGIN
+    UPDATE mailbox_counts SET indexed = indexed + 1 WHERE mailbox_id = NEW.mailbox_id;
+END;
+CREATE TRIGGER message_search_count_delete AFTER DELETE ON message_search BEGIN
+    UPDATE mailbox_counts SET indexed = indexed - 1 WHERE mailbox_id = OLD.mailbox_id;
+END;
+"""
+
+# The system flags of a stored ``flags`` text, as ``roost.search.sql.sysflags``.
+_SYSFLAGS_SQL = " + ".join(
+    f"(instr(' ' || flags || ' ', ' {flag} ') > 0) * {bit}" for flag, bit in FLAG_BITS.items()
+)
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V2):
+        conn.execute(statement)
+    conn.execute(f"UPDATE messages SET sysflags = {_SYSFLAGS_SQL}")
+    conn.execute(
+        "INSERT INTO mailbox_counts (mailbox_id, messages, unseen, deleted, size)"
+        " SELECT mailbox_id, count(*), total((sysflags & 16) = 0), total((sysflags & 2) != 0),"
+        " total(size) FROM messages GROUP BY mailbox_id"
+    )
+    _index_blobs(conn)
+
+
+def _index_blobs(conn: sqlite3.Connection) -> None:
+    """Fill ``message_search`` from the body files (a store from before version 2).
+
+    A message whose file cannot be read gets no row: its mailbox is then
+    searched by the reference evaluator, which reads what it can.
+    """
+    rows = conn.execute("SELECT blob_id, mailbox_id, uid FROM messages ORDER BY blob_id").fetchall()
+    if not rows:
+        return
+    log.info("indexing the headers of %d messages for SEARCH (once)", len(rows))
+    blobs = BlobFiles(_database_file(conn).parent / "blobs")
+    insert = (
+        "INSERT INTO message_search (mailbox_id, uid, "
+        + ", ".join(INDEX_COLUMNS)
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    current: tuple[str, tuple[str | None, ...] | None] = ("", None)
+    for blob_id, mailbox_id, uid in rows:
+        if blob_id != current[0]:  # COPY shares a blob: read each file once
+            current = (blob_id, _index_file(blobs, blob_id))
+        if current[1] is not None:
+            conn.execute(insert, (mailbox_id, uid, *current[1]))
+
+
+def _index_file(blobs: BlobFiles, blob_id: str) -> tuple[str | None, ...] | None:
+    try:
+        return index_header(read_header(blobs.path(blob_id))).values()
+    except (OSError, ValueError):
+        return None
+
+
+def read_header(path: Path, chunk: int = 65536) -> bytes:
+    """The top-level header of the message in ``path``, reading no more than needed."""
+    with path.open("rb") as f:
+        head = f.read(chunk)
+        if len(head) == chunk:
+            # Scan only whole lines: a cut line could look like the end of the header.
+            whole = head[: head.rfind(b"\n") + 1]
+            if header_end(whole) < len(whole):
+                return header_block(whole)
+            head += f.read()
+    return header_block(head)
+
+
+def _database_file(conn: sqlite3.Connection) -> Path:
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file)
+    raise RuntimeError("no main database")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

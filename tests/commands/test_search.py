@@ -210,6 +210,8 @@ def test_body_loaded_only_when_needed(
     box.run("a SEARCH UNSEEN LARGER 10")
     assert reads == []
     box.run("b SEARCH FLAGGED SUBJECT hello")
+    assert reads == []  # the store answers Subject from its header columns
+    box.run("b SEARCH FLAGGED HEADER X-Note hello")
     assert len(reads) == 1  # only the one flagged message had its header read
     reads.clear()
     box.run("c SEARCH TEXT menu")

@@ -149,3 +149,23 @@ def test_idle_session_is_told_when_server_stops(tmp_path: Path) -> None:
         assert client.closed_by_peer()
     finally:
         client.close()
+
+
+def test_reset_connection_in_idle_is_not_a_server_error(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    """A client that drops the connection with RST (as load generators and NAT
+    boxes do) ends its session quietly: no ERROR, no SERVERBUG."""
+    import socket
+    import struct
+
+    caplog.set_level("INFO")
+    with running_server(tmp_path / "data") as srv:
+        srv.add_user("alice", "secret")
+        client = login(srv)
+        start_idle(client)
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.sock.close()
+        deadline = time.monotonic() + 5
+        while "disconnect" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert 'reason="connection lost"' in caplog.text
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

@@ -1,0 +1,234 @@
+"""Group commit in the SQLite store: queued writes share one COMMIT, each stays
+all-or-nothing, and none returns before the COMMIT that covers it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from roost.storage import sqlite_db
+from roost.storage.interface import NewMessage, StorageError, StorageErrorKind
+from roost.storage.sqlite import SqliteStore
+from tests.storage.helpers import mailbox, new_user, raw_message
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    s = SqliteStore(tmp_path / "data")
+    yield s
+    s.close()
+
+
+def _meta(store: SqliteStore, key: str) -> int | None:
+    """What another connection (a reader) sees: only committed rows."""
+    row = store._db.conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _put(txn: sqlite_db.WriteTxn, key: str, value: int) -> None:
+    txn.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+class Writers:
+    """The first writer holds the write lock until released; others queue behind it."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.inside = threading.Event()
+        self.release = threading.Event()
+        self.returned: dict[str, float] = {}
+        self.errors: dict[str, BaseException] = {}
+        self.threads: list[threading.Thread] = []
+
+    def start(self, key: str, *, hold: bool = False, fail: bool = False) -> None:
+        def body() -> None:
+            try:
+                with self.store._db.write() as txn:
+                    _put(txn, key, 1)
+                    if hold:
+                        self.inside.set()
+                        assert self.release.wait(10)
+                    if fail:
+                        raise ValueError("this write fails")
+            except BaseException as exc:  # noqa: BLE001 - inspected by the test
+                self.errors[key] = exc
+            self.returned[key] = time.monotonic()
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        self.threads.append(thread)
+        if hold:
+            assert self.inside.wait(10)
+
+    def wait_queued(self, count: int) -> None:
+        deadline = time.monotonic() + 10
+        while self.store._db._waiting < count:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(10)
+
+
+def test_queued_writes_share_one_commit(store: SqliteStore) -> None:
+    gen_before = store._db._gen
+    w = Writers(store)
+    w.start("a", hold=True)
+    w.start("b")
+    w.start("c")
+    w.wait_queued(2)
+    assert _meta(store, "a") is None  # not committed while the batch is open
+    w.release.set()
+    w.join()
+    assert not w.errors
+    assert [_meta(store, k) for k in "abc"] == [1, 1, 1]
+    assert store._db._gen == gen_before + 1  # one transaction for all three
+
+
+def test_a_write_returns_only_after_its_commit(store: SqliteStore, monkeypatch) -> None:  # noqa: ANN001
+    commits: list[float] = []
+    real = store._db._commit_batch
+
+    def timed():  # noqa: ANN202
+        result = real()
+        commits.append(time.monotonic())
+        return result
+
+    monkeypatch.setattr(store._db, "_commit_batch", timed)
+    w = Writers(store)
+    w.start("a", hold=True)
+    w.start("b")
+    w.wait_queued(1)
+    w.release.set()
+    w.join()
+    assert commits and all(w.returned[k] >= commits[-1] for k in "ab")
+
+
+def test_a_failing_write_leaves_the_others_of_its_batch(store: SqliteStore) -> None:
+    w = Writers(store)
+    w.start("a", hold=True)
+    w.start("b", fail=True)
+    w.start("c")
+    w.wait_queued(2)
+    w.release.set()
+    w.join()
+    assert isinstance(w.errors.get("b"), ValueError)
+    assert set(w.errors) == {"b"}
+    assert [_meta(store, k) for k in "abc"] == [1, None, 1]
+
+
+def test_failed_commit_fails_every_write_of_the_batch(store: SqliteStore, monkeypatch) -> None:  # noqa: ANN001
+    def broken(conn):  # noqa: ANN001, ANN202
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(sqlite_db, "_collect_dead_blobs", broken)
+    w = Writers(store)
+    w.start("a", hold=True)
+    w.start("b")
+    w.wait_queued(1)
+    w.release.set()
+    w.join()
+    assert set(w.errors) == {"a", "b"}
+    assert all(
+        isinstance(e, StorageError) and e.kind is StorageErrorKind.UNAVAILABLE
+        for e in w.errors.values()
+    )
+    monkeypatch.undo()
+    assert [_meta(store, k) for k in "ab"] == [None, None]
+    with store._db.write() as txn:  # the store still works afterwards
+        _put(txn, "d", 1)
+    assert _meta(store, "d") == 1
+
+
+def test_concurrent_appends_all_land_with_distinct_uids(store: SqliteStore) -> None:
+    user = new_user(store)
+    box = mailbox(store, user)
+    results: list[list[int]] = []
+    lock = threading.Lock()
+
+    def append(n: int) -> None:
+        result = store.append(box.id, [NewMessage(raw_message(n))])
+        with lock:
+            results.append(result.uids)
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    uids = sorted(u for r in results for u in r)
+    assert uids == list(range(1, 17))
+    assert [m.uid for m in store.message_flags(box.id)] == uids
+    assert store.status(box.id).messages == 16
+
+
+def test_two_stores_on_one_directory_see_each_others_writes(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "data")
+    second = SqliteStore(tmp_path / "data")
+    try:
+        user = new_user(first)
+        box = mailbox(first, user)
+        seen = first.changes_since(box.id, 0).highestmodseq
+        second.append(box.id, [NewMessage(raw_message(1))])
+        changes = first.changes_since(box.id, seen)
+        assert [c.uid for c in changes.changed] == [1]
+        assert first.changes_since(box.id, changes.highestmodseq).changed == []
+    finally:
+        first.close()
+        second.close()
+
+
+def test_close_commits_nothing_pending_and_refuses_writes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "data")
+    store.close()
+    with pytest.raises(StorageError), store._db.write() as txn:
+        _put(txn, "x", 1)
+
+
+def test_failed_body_write_leaves_nothing(store: SqliteStore, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Bodies are written by the I/O threads while the messages are analysed;
+    one failing write fails the APPEND and removes the others' files."""
+    box = mailbox(store, new_user(store))
+    real = store._blobs.write
+    calls: list[str] = []
+
+    def flaky(blob_id: str, data: bytes) -> None:
+        calls.append(blob_id)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(blob_id, data)
+
+    monkeypatch.setattr(store._blobs, "write", flaky)
+    with pytest.raises(StorageError) as caught:
+        store.append(box.id, [NewMessage(raw_message(n)) for n in range(4)])
+    assert caught.value.kind is StorageErrorKind.UNAVAILABLE
+    assert [p for p in (tmp_path / "data" / "blobs").rglob("*") if p.is_file()] == []
+    assert store.status(box.id).messages == 0
+
+
+def test_checkpoints_run_in_the_background(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(sqlite_db, "CHECKPOINT_BYTES", 1)
+    store = SqliteStore(tmp_path / "data")
+    db_file = tmp_path / "data" / "roost.db"
+    try:
+        box = mailbox(store, new_user(store))
+        before = db_file.stat().st_size
+        store.append(box.id, [NewMessage(raw_message(n)) for n in range(20)])
+        writer = store._db._writer
+        assert writer is not None
+        assert writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        deadline = time.monotonic() + 10
+        # Only a checkpoint copies pages from the WAL into the database file.
+        while db_file.stat().st_size <= before:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        thread = store._db._checkpointer
+        assert thread is not None and thread.is_alive()
+    finally:
+        store.close()
+    assert not thread.is_alive()
