@@ -44,7 +44,7 @@ from roost.protocol.values import encode_string
 from roost.search.evaluate import Predicate, SearchScope, compile_key
 from roost.search.sql import translatable
 from roost.session.state import Reply
-from roost.storage.interface import MessageMeta
+from roost.storage.interface import MessageMeta, StorageError, StorageErrorKind
 
 if TYPE_CHECKING:
     from roost.commands.context import Context
@@ -162,9 +162,20 @@ def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
             if meta is None:  # expunged elsewhere, not yet announced
                 continue
             msg = StoredMessage(ctx.store, seq, meta, uid in view.recent)
-            if predicate(msg, scope):
+            if _matches(predicate, msg, scope):
                 found.append((seq, uid, meta.modseq))
     return found
+
+
+def _matches(predicate: Predicate, msg: StoredMessage, scope: SearchScope) -> bool:
+    """The predicate, or False for a message another session expunged (and
+    whose body went) while this search ran: it is simply no longer there."""
+    try:
+        return predicate(msg, scope)
+    except StorageError as exc:
+        if exc.kind is not StorageErrorKind.EXPUNGEISSUED:
+            raise
+        return False
 
 
 _VIEW_KEYS = frozenset(

@@ -224,3 +224,22 @@ def test_batches(box: Client, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(search_module, "BATCH", 2)
     assert box.run("a SEARCH NOT SEEN") == ["* SEARCH 3 4 5 6", "a OK SEARCH completed"]
+
+
+def test_search_skips_a_message_whose_body_went_meanwhile(monkeypatch) -> None:
+    """Another session expunged a message (and its body file went) after the
+    search read its metadata: it no longer matches, and SEARCH still succeeds."""
+    from roost.commands import search as search_module
+    from roost.storage.interface import StorageError, StorageErrorKind
+
+    class Gone:
+        def read_message(self, blob_id: str) -> bytes:
+            raise StorageError(StorageErrorKind.EXPUNGEISSUED)
+
+    def predicate(msg, scope):
+        return bool(msg.header("Subject"))
+
+    msg = search_module.StoredMessage.__new__(search_module.StoredMessage)
+    msg._store, msg._raw, msg._header = Gone(), None, None
+    msg._meta = type("Meta", (), {"blob_id": "x", "structure": "{}"})()
+    assert search_module._matches(predicate, msg, None) is False
