@@ -97,10 +97,9 @@ def _current(ctx: Context, uids: list[int]) -> Current:
             for meta in ctx.store.fetch_meta(view.mailbox_id, batch):
                 out[meta.uid] = (meta.flags, meta.modseq)
         return out
-    changes = ctx.store.changes_since(view.mailbox_id, view.modseq)
-    fresh = {state.uid: state.flags for state in changes.changed}
-    gone = set(changes.expunged)
-    # An expunged message's EXPUNGE comes with the sync, when it is allowed.
+    fresh, gone = view.current_flags(ctx.store)
+    # An expunged message's EXPUNGE comes with the sync, when it is allowed
+    # (also one already seen expunged but held back: it is not reported again).
     return {
         uid: (fresh.get(uid, view.flags.get(uid, frozenset())), None)
         for uid in uids

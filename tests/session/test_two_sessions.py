@@ -141,3 +141,28 @@ def test_poll_reports_for_idle(connect, store):
     add_messages(store, inbox, 2)
     assert a.session.poll() == [b"* 2 EXISTS\r\n", b"* 2 RECENT\r\n"]
     assert a.session.poll() == []
+
+
+def test_store_reports_nothing_for_a_message_seen_expunged_but_held_back(connect, store):
+    add_messages(store, connect().mailbox_id(), 2)
+    a, b = connect(), connect()
+    a.run("a0 ENABLE IMAP4rev2")
+    b.run("b0 ENABLE IMAP4rev2")
+    a.run("a1 SELECT INBOX")
+    b.run("b1 SELECT INBOX")
+    b.run("b2 STORE 1 +FLAGS.SILENT (\\Deleted)")
+    b.run("b3 EXPUNGE")
+    # a's FETCH sees the expunge but may not announce it (RFC 9051 7.5.1) ...
+    a.run("a2 FETCH 2 (FLAGS)")
+    # ... and its STORE then reports only the message that still exists
+    converse(
+        a,
+        """
+        C: a3 STORE 1:2 +FLAGS (\\Seen)
+        S: * 2 FETCH (FLAGS (\\Seen))
+        S: a3 OK STORE completed
+        C: a4 NOOP
+        S: * 1 EXPUNGE
+        S: a4 OK NOOP completed
+        """,
+    )
