@@ -1,6 +1,7 @@
 """``python -m bench`` (``scripts/bench``): run the suite against roost and Dovecot.
 
-    scripts/bench [--quick] [--workloads mixed,bigmailbox,append,compress,login,idle]
+    scripts/bench [--quick]
+                  [--workloads mixed,bigmailbox,qresync,append,compress,login,push,idle]
                   [--out FILE] [--million] [--keep] [--workdir DIR]
 
 Steps: make the accounts (one Argon2id PHC string per user, given to both
@@ -38,13 +39,14 @@ from bench.plan import WORKLOADS, Plan
 from bench.report import Results, machine
 from bench.roost_server import Roost
 from bench.servers import CHEAP_ARGON2, STANDARD_ARGON2, Account, make_accounts, raise_nofile
-from bench.workloads import Bench, append, bigmailbox, compress, idle, login, mixed
+from bench.workloads import Bench, append, bigmailbox, compress, idle, login, mixed, push, qresync
 
 REPO = Path(__file__).resolve().parent.parent
 # idle last: it restarts roost
-ORDER = ("mixed", "bigmailbox", "append", "compress", "login", "idle")
+ORDER = ("mixed", "bigmailbox", "qresync", "append", "compress", "login", "push", "idle")
 MODULES = {"mixed": mixed, "bigmailbox": bigmailbox, "append": append, "compress": compress,
-           "idle": idle}  # fmt: skip
+           "idle": idle, "push": push, "qresync": qresync}  # fmt: skip
+INOTIFY_WORKLOADS = ("idle", "push")  # Dovecot's IDLE: an inotify instance per process
 INOTIFY = Path("/proc/sys/fs/inotify/max_user_instances")
 _T0 = time.monotonic()
 
@@ -120,6 +122,10 @@ def accounts_for(plan: Plan, chosen: list[str]) -> dict[str, Account]:
         standard += [f"login{n:02d}" for n in range(plan.login_users)]
     if "compress" in chosen:
         standard.append("zip")
+    if "push" in chosen:
+        standard.append("push")
+    if "qresync" in chosen:
+        standard.append("qsync")
     if "idle" in chosen:
         cheap += [f"idle{n:05d}" for n in range(plan.idle_users)]
     made = make_accounts(standard, STANDARD_ARGON2) + make_accounts(cheap, CHEAP_ARGON2)
@@ -150,6 +156,9 @@ def loads_for(plan: Plan, chosen: list[str]) -> list[MailboxLoad]:
     if "compress" in chosen:
         loads.append(MailboxLoad("zip", "INBOX", plan.compress_count, 2_000_000, plan.seed,
                                  DEFAULT_MAX_SIZE))  # fmt: skip
+    if "qresync" in chosen:  # the big mailbox's messages, in a mailbox of its own
+        loads.append(MailboxLoad("qsync", "INBOX", plan.qresync_count, 0, plan.seed,
+                                 plan.big_max_size))  # fmt: skip
     return loads
 
 
@@ -203,16 +212,18 @@ class Suite:
             self._login(bench)
             return
         module = MODULES[workload]
+        if workload in INOTIFY_WORKLOADS:
+            self._raise_inotify(workload)
         if workload == "idle":
-            self._raise_inotify()
             self.roost.restart(CHEAP_ARGON2)  # its users' hashes: no re-hash on login
         try:
             for server in (self.roost, self.dovecot):
                 self._ensure_running(server)
                 self._guarded(workload, server, lambda s=server: module.run(bench, [s]))
         finally:
-            if workload == "idle":
+            if workload in INOTIFY_WORKLOADS:
                 self._restore_inotify()
+            if workload == "idle":
                 self.roost.restart(STANDARD_ARGON2)
 
     def _login(self, bench: Bench) -> None:
@@ -250,7 +261,7 @@ class Suite:
             log(f"  {server.name} is not running; starting it again")
             server.start()
 
-    def _raise_inotify(self) -> None:
+    def _raise_inotify(self, workload: str) -> None:
         """Dovecot's IDLE needs one inotify instance per IMAP process (all run as nobody)."""
         try:
             current = int(INOTIFY.read_text())
@@ -259,7 +270,7 @@ class Suite:
                 INOTIFY.write_text(str(wanted))
                 self.inotify_saved = str(current)
                 self.results.note(f"fs.inotify.max_user_instances raised from {current} to "
-                                  f"{wanted} during the IDLE workload (restored afterwards)")  # fmt: skip
+                                  f"{wanted} during the {workload} workload (restored afterwards)")  # fmt: skip
         except OSError as exc:
             self.results.note(f"could not raise fs.inotify.max_user_instances: {exc}")
 

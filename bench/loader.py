@@ -92,7 +92,8 @@ def _load_roost(args: tuple[Path, list[MailboxLoad], dict[str, Path]], ready: ob
     from roost.storage.sqlite import SqliteStore
 
     data_dir, loads, dirs = args
-    with mock.patch("os.fsync", lambda fd: None):  # bulk load: one sync() at the end
+    # bulk load: one sync() at the end (roost syncs bodies with fdatasync, the rest with fsync)
+    with mock.patch("os.fsync", lambda fd: None), mock.patch("os.fdatasync", lambda fd: None):
         store = SqliteStore(data_dir)
         try:
             total = 0

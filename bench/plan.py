@@ -1,4 +1,4 @@
-"""The sizes of one benchmark run: ``full()`` (about 30 minutes here) or ``quick()``.
+"""The sizes of one benchmark run: ``full()`` (about 40 minutes here) or ``quick()``.
 
 Every count, duration and concurrency of every workload lives here, so the
 report can state them and ``--quick`` is one switch.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-WORKLOADS = ("mixed", "bigmailbox", "append", "idle", "login", "compress")
+WORKLOADS = ("mixed", "bigmailbox", "append", "idle", "login", "compress", "push", "qresync")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,14 @@ class Plan:
     login_users: int = 10
     # (6) COMPRESS=DEFLATE
     compress_count: int = 2_000
+    # (7) IDLE push latency: APPENDs one at a time, each awaited at the idler
+    push_events: int = 1_000
+    push_fanout: int = 100  # other idlers on the same mailbox, second series
+    push_fanout_events: int = 200
+    # (8) QRESYNC resync after changes made while the client was away
+    qresync_count: int = 100_000
+    qresync_changes: int = 1_000
+    qresync_repeats: int = 3
 
     @property
     def mixed_users(self) -> int:
@@ -75,6 +83,11 @@ class Plan:
             login_concurrency=4,
             login_users=4,
             compress_count=300,
+            push_events=50,
+            push_fanout=10,
+            push_fanout_events=20,
+            qresync_count=2_000,
+            qresync_changes=300,
         )
 
     def describe(self) -> list[str]:

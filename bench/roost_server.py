@@ -43,6 +43,7 @@ class Roost:
         self.conf = root / "roost.toml"
         self.port = 0
         self.process: subprocess.Popen | None = None
+        self.auth_cache = False  # roost's auth cache (off by default, as Dovecot's)
 
     def prepare(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -52,6 +53,8 @@ class Roost:
 
     def write_config(self, argon2: Argon2Params) -> None:
         self.argon2 = argon2
+        # Like the Dovecot instance with auth_cache: 1 hour, 10,000 entries.
+        cache = "auth_cache_ttl = 3600\nauth_cache_size = 10000\n" if self.auth_cache else ""
         self.conf.write_text(
             f"""# private benchmark instance (written by bench/roost_server.py)
 data_dir = "{self.data_dir}"
@@ -62,7 +65,7 @@ argon2_time_cost = {argon2.time_cost}
 argon2_memory_kib = {argon2.memory_kib}
 argon2_parallelism = {argon2.parallelism}
 log_level = "INFO"
-"""
+{cache}"""
         )
 
     def start(self) -> None:
@@ -78,9 +81,12 @@ log_level = "INFO"
             self.stop()
             raise
 
-    def restart(self, argon2: Argon2Params) -> None:
-        """Stop, rewrite the config with other Argon2 parameters, start again."""
+    def restart(self, argon2: Argon2Params, *, auth_cache: bool | None = None) -> None:
+        """Stop, rewrite the config with other Argon2 parameters (and, when
+        given, the auth cache on or off), start again."""
         self.stop()
+        if auth_cache is not None:
+            self.auth_cache = auth_cache
         self.write_config(argon2)
         self.start()
 

@@ -1,4 +1,4 @@
-"""The six workloads; each runs the same steps against both servers in turn.
+"""The eight workloads; each runs the same steps against both servers in turn.
 
 Every workload module has ``run(bench: Bench, servers: list[Server]) -> None``
 and writes its figures into ``bench.results``. ``Server`` is anything with
