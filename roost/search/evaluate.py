@@ -136,8 +136,8 @@ def _day(value: object) -> date:
 
 # ---------------------------------------------------------------- simple keys
 
-# name -> (flag, wanted presence)
-_FLAG_KEYS: dict[str, tuple[str, bool]] = {
+# search key name -> (flag, wanted presence); the SQL translation uses it too
+FLAG_KEYS: dict[str, tuple[str, bool]] = {
     "ANSWERED": ("\\Answered", True),
     "DELETED": ("\\Deleted", True),
     "DRAFT": ("\\Draft", True),
@@ -153,7 +153,7 @@ _FLAG_KEYS: dict[str, tuple[str, bool]] = {
 
 def _build_flag(name: str, args: Sequence[object]) -> Predicate:
     _args(name, args)
-    flag, wanted = _FLAG_KEYS[name]
+    flag, wanted = FLAG_KEYS[name]
     return lambda msg, scope: (flag in msg.flags) is wanted
 
 
@@ -332,7 +332,7 @@ def _build_and(name: str, args: Sequence[object]) -> Predicate:
 _Builder = Callable[[str, Sequence[object]], Predicate]
 
 _BUILDERS: dict[str, _Builder] = {
-    **dict.fromkeys(_FLAG_KEYS, _build_flag),
+    **dict.fromkeys(FLAG_KEYS, _build_flag),
     **dict.fromkeys(("ALL", "NEW", "OLD", "RECENT"), _build_state),
     **dict.fromkeys(("KEYWORD", "UNKEYWORD"), _build_keyword),
     **dict.fromkeys(("LARGER", "SMALLER", "MODSEQ"), _build_number),

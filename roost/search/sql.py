@@ -40,6 +40,7 @@ from roost.mime.headers import field_list, raw_value
 from roost.mime.rfc2047 import decode_words
 from roost.mime.searchtext import sent_date
 from roost.protocol.commands import SearchKey, SequenceSet
+from roost.search.evaluate import FLAG_KEYS
 
 # Field name (lower case, as ``header_values`` compares it) -> search column.
 HEADER_COLUMNS: dict[str, str] = {
@@ -61,18 +62,6 @@ FLAG_BITS: dict[str, int] = {
     "\\Draft": 4,
     "\\Flagged": 8,
     "\\Seen": 16,
-}
-_FLAG_KEYS: dict[str, tuple[str, bool]] = {
-    "ANSWERED": ("\\Answered", True),
-    "DELETED": ("\\Deleted", True),
-    "DRAFT": ("\\Draft", True),
-    "FLAGGED": ("\\Flagged", True),
-    "SEEN": ("\\Seen", True),
-    "UNANSWERED": ("\\Answered", False),
-    "UNDELETED": ("\\Deleted", False),
-    "UNDRAFT": ("\\Draft", False),
-    "UNFLAGGED": ("\\Flagged", False),
-    "UNSEEN": ("\\Seen", False),
 }
 _SYSTEM_BY_FOLD = {f.casefold(): f for f in FLAG_BITS}
 _DATE_OPS = {"BEFORE": "<", "ON": "=", "SINCE": ">="}
@@ -188,8 +177,8 @@ class _Builder:
         name, args = key.name, key.args
         if name == "ALL" and not args:
             return "1"
-        if name in _FLAG_KEYS and not args:
-            flag, present = _FLAG_KEYS[name]
+        if name in FLAG_KEYS and not args:
+            flag, present = FLAG_KEYS[name]
             return f"(m.sysflags & {FLAG_BITS[flag]}) {'!=' if present else '='} 0"
         if name in ("KEYWORD", "UNKEYWORD"):
             test = self._keyword(_one(args, str))
