@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from roost.auth.passwords import hash_password
 from roost.cli import CliError
@@ -19,9 +21,18 @@ from roost.storage.interface import StorageError, StorageErrorKind
 from roost.storage.sqlite import SqliteStore
 
 
-def _open(config: Config) -> SqliteStore:
+@contextmanager
+def _opened(config: Config, name: str = "") -> Iterator[SqliteStore]:
+    """The store of ``config.data_dir``, closed afterwards; storage errors about
+    user ``name`` become ``CliError``."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteStore(config.data_dir)
+    store = SqliteStore(config.data_dir)
+    try:
+        yield store
+    except StorageError as exc:
+        raise _user_error(exc, name) from exc
+    finally:
+        store.close()
 
 
 def read_password(given: str | None) -> str:
@@ -41,50 +52,32 @@ def read_password(given: str | None) -> str:
 
 def add(args: argparse.Namespace, config: Config) -> int:
     password = read_password(args.password)
-    store = _open(config)
-    try:
+    with _opened(config, args.name) as store:
         if store.get_user(args.name) is not None:
             raise CliError(f"user {args.name!r} already exists")
         store.create_user(args.name, hash_password(password, config))
-    except StorageError as exc:
-        raise _user_error(exc, args.name) from exc
-    finally:
-        store.close()
     return 0
 
 
 def passwd(args: argparse.Namespace, config: Config) -> int:
-    store = _open(config)
-    try:
+    with _opened(config, args.name) as store:
         if store.get_user(args.name) is None:
             raise CliError(f"no such user {args.name!r}")
         password = read_password(args.password)
         store.set_password(args.name, hash_password(password, config))
-    except StorageError as exc:
-        raise _user_error(exc, args.name) from exc
-    finally:
-        store.close()
     return 0
 
 
 def delete(args: argparse.Namespace, config: Config) -> int:
-    store = _open(config)
-    try:
+    with _opened(config, args.name) as store:
         store.delete_user(args.name)
-    except StorageError as exc:
-        raise _user_error(exc, args.name) from exc
-    finally:
-        store.close()
     return 0
 
 
 def list_users(args: argparse.Namespace, config: Config) -> int:
-    store = _open(config)
-    try:
+    with _opened(config) as store:
         for user in store.list_users():
             print(user.name)
-    finally:
-        store.close()
     return 0
 
 
