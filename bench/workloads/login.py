@@ -75,14 +75,3 @@ def measure(bench: Bench, name: str, server: Server) -> None:
     errors = rec.errors.get("LOGIN", 0)
     if errors:
         res.note(f"{name}: {errors} logins failed on {server.name}, e.g. {rec.samples[:1]}")
-
-
-def not_available(bench: Bench, name: str, server: str) -> None:
-    for metric, unit, better in (
-        ("logins/s", "1/s", "higher"),
-        ("LOGIN latency p50", "ms", "lower"),
-        ("LOGIN latency p99", "ms", "lower"),
-        ("server CPU time", "s", "lower"),
-        ("server peak RSS", "MiB", "lower"),
-    ):
-        bench.results.set(name, metric, unit, better, server, "n/a")
