@@ -8,7 +8,8 @@ Independent of roost's own protocol code (these tests are its oracle):
   are ``int``, atoms ``str``, quoted strings and literals ``bytes``, NIL
   ``None`` and parenthesised lists ``list``. An atom may hold a bracketed
   section with spaces (``BODY[HEADER.FIELDS (FROM)]``).
-- ``split_status`` splits ``OK [CODE args] text`` into its parts.
+- ``split_status`` splits ``OK [CODE args] text`` into its parts; ``parse_uid_set``
+  (from the e2e raw client) expands ``1:3,7``.
 Only 127.0.0.1 is ever contacted (the tests pass the server's address).
 """
 
@@ -18,6 +19,19 @@ import re
 import socket
 import time
 from dataclasses import dataclass
+
+# UID sets in COPYUID / VANISHED: the e2e raw client's reader, one place for it.
+from tests.e2e.imapwire import expand_set as parse_uid_set
+
+__all__ = [
+    "Status",
+    "Wire",
+    "WireClosed",
+    "is_status",
+    "parse_uid_set",
+    "parse_values",
+    "split_status",
+]
 
 CRLF = b"\r\n"
 _LITERAL_AT_END = re.compile(rb"~?\{(\d+)\+?\}$")
@@ -179,13 +193,3 @@ def _parse_atom(data: bytes, pos: int) -> tuple[object, int]:
     if atom.upper() == "NIL":
         return None, pos
     return atom, pos
-
-
-def parse_uid_set(text: str) -> list[int]:
-    """``1:3,7`` -> [1, 2, 3, 7] (no ``*``: servers never send one)."""
-    uids: list[int] = []
-    for part in text.split(","):
-        lo, _, hi = part.partition(":")
-        a, b = int(lo), int(hi or lo)
-        uids.extend(range(min(a, b), max(a, b) + 1))
-    return uids
