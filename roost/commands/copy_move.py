@@ -21,6 +21,7 @@ Rules:
 
 from __future__ import annotations
 
+from operator import lt
 from typing import TYPE_CHECKING
 
 from roost.commands.expunge import highestmodseq_code
@@ -66,10 +67,11 @@ def handle_move(ctx: Context, cmd: Move) -> Reply:
 
 def copyuid(result: CopyResult) -> str:
     """``COPYUID v src dst`` with pairs sorted by source UID and runs compacted."""
-    pairs = sorted(zip(result.source_uids, result.dest_uids, strict=True))
-    source = compact_set(s for s, _ in pairs)
-    dest = compact_set(d for _, d in pairs)
-    return f"COPYUID {result.uidvalidity} {source} {dest}"
+    source, dest = result.source_uids, result.dest_uids
+    if not all(map(lt, source, source[1:])):  # the store's are ascending: no sort then
+        pairs = sorted(zip(source, dest, strict=True))
+        source, dest = [s for s, _ in pairs], [d for _, d in pairs]
+    return f"COPYUID {result.uidvalidity} {compact_set(source)} {compact_set(dest)}"
 
 
 def _prepare(

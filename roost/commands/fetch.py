@@ -116,27 +116,40 @@ def handle_fetch(ctx: Context, cmd: Fetch) -> Reply:
         return Reply("OK", "FETCH completed")
     unknown_cte = False
     for batch in chunks(targets, BATCH):
-        metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
-        if cmd.changedsince is not None:
-            metas = {u: m for u, m in metas.items() if m.modseq > cmd.changedsince}
-        newly_seen = _mark_seen(ctx, metas) if mark_seen else set()
-        for seq, uid in batch:
-            meta = metas.get(uid)
-            if meta is None:  # expunged meanwhile, or unchanged since CHANGEDSINCE
-                continue
-            shown = _shown(session.condstore, attrs, uid in newly_seen)
-            try:
-                payload = _render(ctx, seq, meta, shown)
-            except UnknownEncoding:
-                unknown_cte = True
-                continue
-            if "FLAGS" in shown:
-                announce_keywords(ctx, meta.flags)
-                view.set_flags(uid, meta.flags, meta.modseq if "MODSEQ" in shown else None)
-            ctx.untagged(payload)
+        # One snapshot per batch: a body expunged by another session after its
+        # metadata was read is still there for this session, which still has it.
+        with ctx.store.snapshot():
+            unknown_cte |= _fetch_batch(ctx, cmd, attrs, batch, mark_seen)
     if unknown_cte:
         return Reply("NO", "unknown content-transfer-encoding", code="UNKNOWN-CTE")
     return Reply("OK", "FETCH completed")
+
+
+def _fetch_batch(
+    ctx: Context, cmd: Fetch, attrs: list[FetchAttr], batch: list[tuple[int, int]], mark_seen: bool
+) -> bool:
+    """The responses for one batch of (seq, uid); True when a BINARY hit an unknown encoding."""
+    view, condstore = ctx.view, ctx.session.condstore
+    metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
+    if cmd.changedsince is not None:
+        metas = {u: m for u, m in metas.items() if m.modseq > cmd.changedsince}
+    newly_seen = _mark_seen(ctx, metas) if mark_seen else set()
+    unknown_cte = False
+    for seq, uid in batch:
+        meta = metas.get(uid)
+        if meta is None:  # expunged meanwhile, or unchanged since CHANGEDSINCE
+            continue
+        shown = _shown(condstore, attrs, uid in newly_seen)
+        try:
+            payload = _render(ctx, seq, meta, shown)
+        except UnknownEncoding:
+            unknown_cte = True
+            continue
+        if "FLAGS" in shown:
+            announce_keywords(ctx, meta.flags)
+            view.set_flags(uid, meta.flags, meta.modseq if "MODSEQ" in shown else None)
+        ctx.untagged(payload)
+    return unknown_cte
 
 
 _FROM_VIEW = frozenset({"UID", "FLAGS"})

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from roost.mime import Part, binary_bytes, section_bytes
+from roost.mime.sections import message_section
 from roost.protocol.commands import FetchAttr, FetchBinarySize, FetchBody, Section
 from roost.protocol.values import Literal, Value, encode_astring, encode_value
 from roost.session.selected import flag_list
@@ -47,6 +49,7 @@ def sets_seen(attr: FetchAttr) -> bool:
     return attr in ("RFC822", "RFC822.TEXT")
 
 
+@lru_cache(maxsize=65536)  # a client fetches the same window again and again
 def format_internaldate(when: datetime) -> bytes:
     """``"17-Jul-1996 02:44:25 -0700"`` (date-time, RFC 9051 section 9); month names in English."""
     if when.tzinfo is None:  # storage should keep aware datetimes; treat naive as UTC
@@ -63,6 +66,7 @@ def format_internaldate(when: datetime) -> bytes:
     return b'"' + text.encode("ascii") + b'"'
 
 
+@lru_cache(maxsize=1024)  # one per distinct section a client asks for
 def section_spec(section: Section) -> bytes:
     """The section text between the brackets, as the client wrote it (names upper case)."""
     spec = ".".join(str(n) for n in section.part)
@@ -111,7 +115,7 @@ class MessageItems:
     def _render_simple(self, attr: str) -> bytes:
         meta = self.meta
         if attr == "FLAGS":
-            return b"FLAGS " + flag_list(meta.flags, self.recent)
+            return b"FLAGS " + _flag_text(meta.flags, self.recent)
         if attr == "UID":
             return b"UID %d" % meta.uid
         if attr == "INTERNALDATE":
@@ -127,17 +131,23 @@ class MessageItems:
         if attr == "BODYSTRUCTURE":
             return b"BODYSTRUCTURE " + meta.bodystructure
         if attr in _RFC822_SECTIONS:
-            data = section_bytes(self.raw, self.root, _RFC822_SECTIONS[attr])
+            data = message_section(self.raw, _RFC822_SECTIONS[attr])
             return attr.encode("ascii") + b" " + _nliteral(data)
         raise ValueError(f"unknown fetch attribute {attr!r}")
 
     def _render_body(self, attr: FetchBody) -> bytes:
+        part = attr.section.part
         if attr.binary:
-            data = binary_bytes(self.raw, self.root, attr.section.part)
-            name = b"BINARY[" + _part_spec(attr.section.part) + b"]"
+            data = binary_bytes(self.raw, self.root, part) if part else self.raw
+            name = b"BINARY[" + _part_spec(part) + b"]"
         else:
-            data = section_bytes(self.raw, self.root, attr.section)
-            name = b"BODY[" + section_spec(attr.section) + b"]"
+            section = attr.section  # the message's own sections need no part tree
+            data = (
+                section_bytes(self.raw, self.root, section)
+                if part
+                else message_section(self.raw, section)
+            )
+            name = b"BODY[" + section_spec(section) + b"]"
         if attr.partial is not None:
             origin, length = attr.partial
             name += b"<%d>" % origin
@@ -147,6 +157,12 @@ class MessageItems:
             return name + b" NIL"
         value: Value = Literal(data, binary=attr.binary and b"\x00" in data)
         return name + b" " + encode_value(value)
+
+
+@lru_cache(maxsize=256)
+def _flag_text(flags: frozenset[str], recent: bool) -> bytes:
+    """``flag_list`` of a flag set; messages share a handful of distinct sets."""
+    return flag_list(flags, recent)
 
 
 def _part_spec(part: tuple[int, ...]) -> bytes:

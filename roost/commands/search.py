@@ -5,7 +5,10 @@ Rules:
 - CHARSET may be UTF-8 or US-ASCII (any case); anything else is
   ``NO [BADCHARSET (UTF-8 US-ASCII)]``.
 - A key of flags and \\Recent only is answered from the view (its flags
-  overlaid with the changes since its sync), each distinct flag set tested once.
+  overlaid with the changes since its sync), each distinct flag set tested
+  once: ``SelectedView.matching`` gives a mask over the view's messages, so no
+  Python step runs per message (unless the mailbox has too many distinct flag
+  sets for the view's classes: then each message is looked up).
 - Any other key is bound to the view (``search_bind``: sequence numbers, \\Recent,
   ``$`` and ``*`` become UID sets) and given to the store, which answers in
   SQL when it can (``MailStore.search``). Otherwise every message of the view
@@ -32,8 +35,9 @@ Rules:
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from roost.commands.fetch import BATCH, compact_set
@@ -53,7 +57,21 @@ if TYPE_CHECKING:
 
 CHARSETS = ("UTF-8", "US-ASCII")
 
-Found = tuple[int, int, int]  # (seq, uid, modseq) of a matching message
+
+@dataclass
+class Found:
+    """The matching messages, ascending: their UIDs, and their sequence numbers and
+    MODSEQs when the answer needs them (a UID SEARCH shows no sequence numbers, a
+    search without a MODSEQ key no MODSEQ); lists not asked for may stay empty."""
+
+    uids: list[int] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+    modseqs: list[int] = field(default_factory=list)
+
+    def add(self, seq: int, uid: int, modseq: int) -> None:
+        self.seqs.append(seq)
+        self.uids.append(uid)
+        self.modseqs.append(modseq)
 
 
 class StoredMessage:
@@ -114,20 +132,26 @@ def handle_search(ctx: Context, cmd: Search) -> Reply:
         if saving:  # RFC 5182: a failed SEARCH ... SAVE leaves an empty saved result
             ctx.session.saved_uids = []
         raise
-    numbers = [uid if cmd.uid else seq for seq, uid, _ in found]
     if saving:
-        ctx.session.saved_uids = _saved(found, cmd.returns or ())
+        ctx.session.saved_uids = _saved(found.uids, cmd.returns or ())
     modseq = uses_modseq(cmd.criteria)
     if modseq:  # a CONDSTORE enabling command (RFC 7162 3.1)
         ctx.session.enable_condstore()
     if cmd.returns is None and not ctx.session.rev2:
-        out = b"SEARCH" + b"".join(b" %d" % n for n in numbers)
-        if modseq and found:
-            out += b" (MODSEQ %d)" % max(m for _, _, m in found)
+        numbers = found.uids if cmd.uid else found.seqs
+        out = b"SEARCH" + _spaced(numbers)
+        if modseq and numbers:
+            out += b" (MODSEQ %d)" % max(found.modseqs)
         ctx.untagged(out)
     elif cmd.returns is None or set(cmd.returns) != {"SAVE"}:
         ctx.untagged(_esearch(cmd, found, modseq))
     return Reply("OK", "SEARCH completed")
+
+
+def _spaced(numbers: list[int]) -> bytes:
+    """`` 2 3 5``: each number after a space."""
+    # A list's repr ("[2, 3, 5]") renders the numbers in one C call.
+    return b" " + repr(numbers)[1:-1].replace(", ", " ").encode("ascii") if numbers else b""
 
 
 def uses_modseq(key: SearchKey) -> bool:
@@ -137,12 +161,12 @@ def uses_modseq(key: SearchKey) -> bool:
     return any(isinstance(arg, SearchKey) and uses_modseq(arg) for arg in key.args)
 
 
-def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
-    """Ascending (seq, uid, modseq) of the view's messages that match."""
+def _evaluate(ctx: Context, cmd: Search) -> Found:
+    """The view's messages that match, ascending."""
     view = ctx.view
     predicate = compile_key(cmd.criteria)  # also refuses a malformed key, before any work
     if _flags_only(cmd.criteria):
-        return _from_view(ctx, cmd.criteria, predicate)
+        return _from_view(ctx, cmd, predicate)
     bound = bind(cmd.criteria, view, ctx.session.saved_uids)
     matched = ctx.store.search(view.mailbox_id, bound)
     if matched is not None:
@@ -153,7 +177,7 @@ def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
         saved_uids=frozenset(ctx.session.saved_uids),
     )
     pairs = _candidates(ctx, bound)
-    found: list[Found] = []
+    found = Found()
     for start in range(0, len(pairs), BATCH):
         batch = pairs[start : start + BATCH]
         metas = {m.uid: m for m in ctx.store.fetch_meta(view.mailbox_id, [u for _, u in batch])}
@@ -163,7 +187,7 @@ def _evaluate(ctx: Context, cmd: Search) -> list[Found]:
                 continue
             msg = StoredMessage(ctx.store, seq, meta, uid in view.recent)
             if _matches(predicate, msg, scope):
-                found.append((seq, uid, meta.modseq))
+                found.add(seq, uid, meta.modseq)
     return found
 
 
@@ -210,23 +234,39 @@ class _FlagsOf:
         self.recent = recent
 
 
-def _from_view(ctx: Context, criteria: SearchKey, predicate: Predicate) -> list[Found]:
+def _from_view(ctx: Context, cmd: Search, predicate: Predicate) -> Found:
     """A flags-only SEARCH over the view's flags and the changes since its sync,
-    testing each distinct (flags, recent) once. MODSEQ is not asked: left 0."""
+    testing each distinct (flags, recent) once. MODSEQ is not asked: none kept."""
+    view = ctx.view
+    scope = SearchScope(largest_seq=view.exists(), largest_uid=view.uids[-1] if view.uids else 0)
+
+    def verdict(flags: frozenset[str], recent: bool) -> bool:
+        return predicate(_FlagsOf(flags, recent), scope)  # type: ignore[arg-type]
+
+    mask = view.matching(ctx.store, verdict, recent=_uses_recent(cmd.criteria))
+    if mask is None:  # too many distinct flag sets for the view's classes
+        return _from_view_each(ctx, cmd.criteria, predicate, scope)
+    uids = list(compress(view.uids, mask))
+    seqs = [] if cmd.uid else list(compress(range(1, len(view.uids) + 1), mask))
+    return Found(uids, seqs)
+
+
+def _from_view_each(
+    ctx: Context, criteria: SearchKey, predicate: Predicate, scope: SearchScope
+) -> Found:
+    """``_from_view`` looking up each message's flags (and \\Recent)."""
     view = ctx.view
     fresh, gone = view.current_flags(ctx.store)
-    scope = SearchScope(largest_seq=view.exists(), largest_uid=view.uids[-1] if view.uids else 0)
     flags_of, recent = view.flags, view.recent
     if not fresh and not gone and not _uses_recent(criteria):
-        # The usual case (the view is in sync, \\Recent not asked): one pass in C.
+        # The view is in sync and \\Recent not asked: one pass in C.
         distinct = set(flags_of.values())
         hits = {f for f in distinct if predicate(_FlagsOf(f, False), scope)}  # type: ignore[arg-type]
         uids = view.uids
-        chosen = list(map(hits.__contains__, map(flags_of.__getitem__, uids)))  # C loops only
-        seqs = compress(range(1, len(uids) + 1), chosen)
-        return list(zip(seqs, compress(uids, chosen), repeat(0)))
+        chosen = list(map(hits.__contains__, map(flags_of.__getitem__, uids)))
+        return Found(list(compress(uids, chosen)), list(compress(range(1, len(uids) + 1), chosen)))
     verdicts: dict[tuple[frozenset[str], bool], bool] = {}
-    found: list[Found] = []
+    found = Found()
     for seq, uid in enumerate(view.uids, start=1):
         if uid in gone:  # expunged elsewhere, not yet announced
             continue
@@ -236,22 +276,26 @@ def _from_view(ctx: Context, criteria: SearchKey, predicate: Predicate) -> list[
         if verdict is None:
             verdict = verdicts[key] = predicate(_FlagsOf(*key), scope)  # type: ignore[arg-type]
         if verdict:
-            found.append((seq, uid, 0))
+            found.add(seq, uid, 0)
     return found
 
 
-def _in_view(view: SelectedView, matched: list[tuple[int, int]], seqs: bool = True) -> list[Found]:
+def _in_view(view: SelectedView, matched: list[tuple[int, int]], seqs: bool = True) -> Found:
     """The store's matches that the view holds (not those it has not announced yet);
-    without ``seqs`` the sequence numbers are left 0 (a UID SEARCH shows none)."""
+    without ``seqs`` no sequence numbers are looked up (a UID SEARCH shows none)."""
+    found = Found()
     if not seqs:
         held = view.flags
-        return [(0, uid, modseq) for uid, modseq in matched if uid in held]
-    found: list[Found] = []
+        for uid, modseq in matched:
+            if uid in held:
+                found.uids.append(uid)
+                found.modseqs.append(modseq)
+        return found
     uids, count = view.uids, len(view.uids)
     for uid, modseq in matched:
         i = bisect_left(uids, uid)
         if i < count and uids[i] == uid:
-            found.append((i + 1, uid, modseq))
+            found.add(i + 1, uid, modseq)
     return found
 
 
@@ -269,11 +313,11 @@ def _candidates(ctx: Context, bound: SearchKey) -> list[tuple[int, int]]:
     passed = ctx.store.search(view.mailbox_id, SearchKey("AND", parts))
     if passed is None:
         return pairs
-    return [(seq, uid) for seq, uid, _ in _in_view(view, passed)]
+    found = _in_view(view, passed)
+    return list(zip(found.seqs, found.uids, strict=True))
 
 
-def _saved(found: list[Found], returns: tuple[str, ...]) -> list[int]:
-    uids = [uid for _, uid, _ in found]
+def _saved(uids: list[int], returns: tuple[str, ...]) -> list[int]:
     if not uids or not ({"MIN", "MAX"} & set(returns)):
         return uids
     kept = set()
@@ -284,10 +328,10 @@ def _saved(found: list[Found], returns: tuple[str, ...]) -> list[int]:
     return sorted(kept)
 
 
-def _esearch(cmd: Search, found: list[Found], modseq: bool) -> bytes:
+def _esearch(cmd: Search, found: Found, modseq: bool) -> bytes:
     """``ESEARCH (TAG "t") [UID] MIN .. MAX .. COUNT .. ALL .. [MODSEQ ..]`` (RFC 9051 7.3.4)."""
     wanted = set(cmd.returns) if cmd.returns else {"ALL"}
-    numbers = [uid if cmd.uid else seq for seq, uid, _ in found]
+    numbers = found.uids if cmd.uid else found.seqs
     out = b"ESEARCH (TAG " + encode_string(cmd.tag.encode("utf-8")) + b")"
     if cmd.uid:
         out += b" UID"
@@ -299,18 +343,18 @@ def _esearch(cmd: Search, found: list[Found], modseq: bool) -> bytes:
         out += b" COUNT %d" % len(numbers)
     if numbers and "ALL" in wanted:
         out += b" ALL " + compact_set(numbers).encode("ascii")
-    if modseq and found:
-        out += b" MODSEQ %d" % _highest_modseq(found, wanted)
+    if modseq and numbers:
+        out += b" MODSEQ %d" % _highest_modseq(found.modseqs, wanted)
     return out
 
 
-def _highest_modseq(found: list[Found], wanted: set[str]) -> int:
+def _highest_modseq(modseqs: list[int], wanted: set[str]) -> int:
     """RFC 7162 3.1.10: over every match for ALL / COUNT, else over MIN / MAX."""
     if wanted & {"ALL", "COUNT"}:
-        return max(m for _, _, m in found)
+        return max(modseqs)
     shown = []
     if "MIN" in wanted:
-        shown.append(found[0][2])
+        shown.append(modseqs[0])
     if "MAX" in wanted:
-        shown.append(found[-1][2])
-    return max(shown, default=max(m for _, _, m in found))
+        shown.append(modseqs[-1])
+    return max(shown, default=max(modseqs))

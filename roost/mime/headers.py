@@ -18,7 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FIELD_NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+# One whole field: its name (printable ASCII but colon), optional whitespace
+# and the colon (group 2 marks where the value starts), the rest of the line
+# and every continuation line after it. ``match`` is given the region's end
+# as ``endpos``, so ``\Z`` is that end and a last line may lack its break.
+_FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:()[^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +39,24 @@ def scan_header(raw: bytes, start: int, end: int) -> tuple[int, list[Field]]:
     """Scan the header at ``raw[start:end]``: (offset where the body starts, fields)."""
     fields: list[Field] = []
     pos = start
+    match = _FIELD.match
     while pos < end:
-        nl = raw.find(b"\n", pos, end)
-        line_end = end if nl < 0 else nl + 1
-        content_end = line_end if nl < 0 else nl
-        if content_end > pos and raw[content_end - 1] == 0x0D:
-            content_end -= 1
-        if content_end == pos:  # the empty line ends the header and belongs to it
-            return line_end, fields
-        if raw[pos] in (0x20, 0x09):  # continuation (or an orphan one, ignored)
-            if fields:
-                last = fields[-1]
-                fields[-1] = Field(last.name, last.start, last.value_start, line_end)
-        else:
-            m = _FIELD_NAME.match(raw, pos, content_end)
-            if m is None:  # not a header line: the body starts here
-                return pos, fields
-            fields.append(Field(m.group(1).lower(), pos, m.end(), line_end))
-        pos = line_end
+        first = raw[pos]
+        if first == 0x0A:  # the empty line ends the header and belongs to it
+            return pos + 1, fields
+        if first == 0x0D:  # CR LF, or a lone CR as the region's last octet: empty line
+            if pos + 1 == end:
+                return end, fields
+            return (pos + 2, fields) if raw[pos + 1] == 0x0A else (pos, fields)
+        if first in (0x20, 0x09):  # a continuation before any field: kept, ignored
+            nl = raw.find(b"\n", pos, end)
+            pos = end if nl < 0 else nl + 1
+            continue
+        m = match(raw, pos, end)
+        if m is None:  # not a header line: the body starts here
+            return pos, fields
+        pos = m.end()
+        fields.append(Field(m.group(1).lower(), m.start(), m.start(2), pos))
     return end, fields
 
 

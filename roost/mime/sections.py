@@ -18,7 +18,7 @@ Rules:
 from __future__ import annotations
 
 from roost.mime.decode import decode_transfer
-from roost.mime.headers import field_list
+from roost.mime.headers import field_list, header_end
 from roost.mime.part import Part
 from roost.protocol.commands import Section
 
@@ -51,11 +51,9 @@ def _subparts(part: Part) -> list[Part]:
 
 def section_bytes(raw: bytes, root: Part, section: Section) -> bytes | None:
     """The bytes of ``BODY[section]``, or None when the section does not exist."""
-    text = section.text.upper() if section.text else None
     if not section.part:
-        if text == "MIME":
-            return None
-        return raw if text is None else _message_section(raw, root, text, section.fields)
+        return message_section(raw, section)
+    text = section.text.upper() if section.text else None
     part = find_part(root, section.part)
     if part is None:
         return None
@@ -64,20 +62,41 @@ def section_bytes(raw: bytes, root: Part, section: Section) -> bytes | None:
     if text == "MIME":
         return raw[part.header_start : part.body_start]
     if text in _HEADERISH and part.is_message:
-        return _message_section(raw, part.children[0], text, section.fields)
+        inner = part.children[0]
+        bounds = (inner.header_start, inner.body_start, inner.body_end)
+        return _message_section(raw, bounds, text, section.fields)
     return None
 
 
-def _message_section(raw: bytes, message: Part, text: str, names: tuple[str, ...]) -> bytes | None:
+def message_section(raw: bytes, section: Section) -> bytes | None:
+    """``BODY[section]`` of the message itself (no part number): needs no part
+    tree, since the root's header ends where ``header_end`` says (see ``structure``)."""
+    text = section.text.upper() if section.text else None
+    if text is None:
+        return raw
+    if text == "MIME":
+        return None
+    if text.startswith("HEADER.FIELDS"):
+        # The field scan stops where the header does: no need to find its end first.
+        return _message_section(raw, (0, len(raw), len(raw)), text, section.fields)
+    return _message_section(raw, (0, header_end(raw), len(raw)), text, section.fields)
+
+
+def _message_section(
+    raw: bytes, bounds: tuple[int, int, int], text: str, names: tuple[str, ...]
+) -> bytes | None:
+    """HEADER, TEXT or HEADER.FIELDS[.NOT] of the message at ``bounds``
+    (header start, body start, body end)."""
+    header_start, body_start, body_end = bounds
     if text == "HEADER":
-        return raw[message.header_start : message.body_start]
+        return raw[header_start:body_start]
     if text == "TEXT":
-        return raw[message.body_start : message.body_end]
+        return raw[body_start:body_end]
     if text in ("HEADER.FIELDS", "HEADER.FIELDS.NOT"):
         wanted = {n.lower().encode("utf-8", "surrogateescape") for n in names}
         keep = text == "HEADER.FIELDS"
         out = bytearray()
-        for f in field_list(raw, message.header_start, message.body_start):
+        for f in field_list(raw, header_start, body_start):
             if (f.name in wanted) == keep:
                 out += raw[f.start : f.end]
                 if raw[f.end - 1] != 0x0A:  # a last field without its line break

@@ -11,6 +11,9 @@ Rules:
 - ``snapshot`` returns a consistent (highestmodseq, uids, flags) of one moment:
   the entry after applying every change up to the HIGHESTMODSEQ that
   ``changes_since`` reported. The caller gets its own copies to change.
+- With them comes the messages' ``FlagClasses`` (``roost.session.flag_classes``),
+  kept in step with ``uids`` and ``flags``; None when the mailbox has too many
+  distinct flag sets (tried again once its flags have changed).
 - Mailboxes under ``MIN_MESSAGES`` are not cached (they load fast anyway);
   the cached messages are bounded by ``MAX_MESSAGES``, least recently used
   mailboxes dropped first.
@@ -24,10 +27,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from bisect import bisect_left
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import compress
 
-from roost.storage.interface import MailStore, StorageError
+from roost.session.flag_classes import FLIP, FlagClasses, uid_mask
+from roost.storage.interface import Changes, MailStore, MessageFlags, StorageError
 
 MIN_MESSAGES = 1_000
 MAX_MESSAGES = 2_000_000
@@ -40,6 +46,8 @@ class _Entry:
     flags: dict[int, frozenset[str]] = field(default_factory=dict)
     keywords: set[str] = field(default_factory=set)  # grow-only, like the store's list
     lock: threading.Lock = field(default_factory=threading.Lock)
+    classes: FlagClasses | None = None  # in step with uids and flags
+    classes_tried: int = -1  # the modseq of the last failed build of ``classes``
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Snapshot:
     uids: list[int]  # ascending; the caller's own copy
     flags: dict[int, frozenset[str]]  # the caller's own copy; equal sets shared
     keywords: frozenset[str]  # the keywords in those flags (perhaps a few more)
+    classes: FlagClasses | None = None  # the caller's own copy; None: too many flag sets
 
 
 class MailboxCache:
@@ -73,7 +82,11 @@ class MailboxCache:
                 self._drop(store, mailbox_id)
                 raise
             out = Snapshot(
-                entry.modseq, list(entry.uids), entry.flags.copy(), frozenset(entry.keywords)
+                entry.modseq,
+                list(entry.uids),
+                entry.flags.copy(),
+                frozenset(entry.keywords),
+                _classes_of(entry),
             )
         if len(out.uids) < self.min_messages:
             self._drop(store, mailbox_id)  # shrank: not worth its memory any more
@@ -89,7 +102,12 @@ class MailboxCache:
 
     def _add(self, store: MailStore, mailbox_id: int, loaded: Snapshot) -> None:
         entry = _Entry(
-            loaded.highestmodseq, list(loaded.uids), loaded.flags.copy(), set(loaded.keywords)
+            loaded.highestmodseq,
+            list(loaded.uids),
+            loaded.flags.copy(),
+            set(loaded.keywords),
+            classes=loaded.classes.copy() if loaded.classes is not None else None,
+            classes_tried=loaded.highestmodseq,
         )
         with self._lock:
             boxes = self._stores.setdefault(store, OrderedDict())
@@ -104,24 +122,15 @@ class MailboxCache:
             loaded = _load(store, mailbox_id)
             entry.modseq, entry.uids, entry.flags = loaded.highestmodseq, loaded.uids, loaded.flags
             entry.keywords = set(loaded.keywords)
+            entry.classes, entry.classes_tried = loaded.classes, loaded.highestmodseq
             return
         changes = store.changes_since(mailbox_id, entry.modseq)
         if changes.expunged:
-            gone = set(changes.expunged)
-            entry.uids = [u for u in entry.uids if u not in gone]
-            for uid in gone:
-                entry.flags.pop(uid, None)
-        last = entry.uids[-1] if entry.uids else 0
-        for state in changes.changed:  # ascending by uid; new ones come after ``last``
-            if state.uid not in entry.flags:
-                if state.uid < last:  # cannot happen (UIDs ascend); reload to be safe
-                    entry.modseq = -1
-                    self._refresh(store, mailbox_id, entry)
-                    return
-                entry.uids.append(state.uid)
-                last = state.uid
-            entry.flags[state.uid] = state.flags
-            entry.keywords |= keywords_of(state.flags)
+            _remove(entry, changes.expunged)
+        if not _take_changes(entry, changes):  # cannot happen (UIDs ascend); reload to be safe
+            entry.modseq = -1
+            self._refresh(store, mailbox_id, entry)
+            return
         entry.modseq = max(entry.modseq, changes.highestmodseq)
 
     def _drop(self, store: MailStore, mailbox_id: int) -> None:
@@ -129,6 +138,50 @@ class MailboxCache:
             boxes = self._stores.get(store)
             if boxes is not None:
                 boxes.pop(mailbox_id, None)
+
+
+def _remove(entry: _Entry, expunged: list[int]) -> None:
+    kept = uid_mask(entry.uids, set(expunged)).translate(FLIP)
+    entry.uids = list(compress(entry.uids, kept))
+    for uid in expunged:
+        entry.flags.pop(uid, None)
+    if entry.classes is not None:
+        entry.classes.keep(kept)
+
+
+def _take_changes(entry: _Entry, changes: Changes) -> bool:
+    """Apply new and changed messages; False when a new UID is not the highest."""
+    uids, flags = entry.uids, entry.flags
+    last = uids[-1] if uids else 0
+    for state in changes.changed:  # ascending by uid; new ones come after ``last``
+        old = flags.get(state.uid)
+        if old is None:
+            if state.uid < last:
+                return False
+            uids.append(state.uid)
+            last = state.uid
+        flags[state.uid] = state.flags
+        entry.keywords |= keywords_of(state.flags)
+        classes = entry.classes
+        if classes is not None and old != state.flags and not _classify(classes, uids, state):
+            entry.classes = None  # too many distinct flag sets
+    return True
+
+
+def _classify(classes: FlagClasses, uids: list[int], state: MessageFlags) -> bool:
+    """Give ``state`` its class: a new last message, or a changed one."""
+    if len(classes) < len(uids):
+        return classes.append(state.flags)
+    return classes.put(bisect_left(uids, state.uid), state.flags)
+
+
+def _classes_of(entry: _Entry) -> FlagClasses | None:
+    """A copy of the entry's classes, built again if they were given up and the
+    flags have changed since the last try."""
+    if entry.classes is None and entry.classes_tried != entry.modseq:
+        entry.classes = FlagClasses.build(list(map(entry.flags.__getitem__, entry.uids)))
+        entry.classes_tried = entry.modseq
+    return entry.classes.copy() if entry.classes is not None else None
 
 
 def _load(store: MailStore, mailbox_id: int) -> Snapshot:
@@ -141,6 +194,7 @@ def _load(store: MailStore, mailbox_id: int) -> Snapshot:
         list(table.uids),
         dict(zip(table.uids, table.flags, strict=True)),
         frozenset(keywords),
+        FlagClasses.build(table.flags),
     )
 
 

@@ -36,15 +36,22 @@ Rules (RFC 9051 sections 2.3.1.2, 5.2, 7.4, 7.5.1):
 - Big mailboxes (100,000 messages) come from the shared ``mailbox_cache``
   (kept current with ``changes_since``), others from one compact query
   (``store.flag_table``); equal flag sets share one frozenset.
+- ``classes`` (``flag_classes.FlagClasses``) holds the class of ``flags[uids[i]]``
+  at byte ``i``: whatever changes ``uids`` or ``flags`` here changes it too (or
+  drops it, when the mailbox has too many distinct flag sets). ``matching``
+  answers flag-only SEARCH from it, with no Python step per message.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from itertools import compress
+from operator import sub
 
 from roost.protocol.commands import SYSTEM_FLAGS, SequenceSet
 from roost.protocol.values import Atom, encode_value
+from roost.session.flag_classes import FLIP, FlagClasses, Verdict, both, uid_mask
 from roost.session.mailbox_cache import CACHE, Snapshot
 from roost.storage.interface import MailboxInfo, MailStore, MessageFlags
 
@@ -80,13 +87,17 @@ def keywords_of(flags: Iterable[str]) -> set[str]:
 
 def compact_set(numbers: Iterable[int]) -> str:
     """``1:3,5`` for 1 2 3 5, keeping the given order (COPYUID pairs sets by order)."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ",".join(str(a) if a == b else f"{a}:{b}" for a, b in runs)
+    listed = list(numbers)
+    if not listed:
+        return ""
+    # A run ends where the next number is not one more (found in C, not per number).
+    steps = map(sub, listed[1:], listed[:-1])
+    starts = [0, *compress(range(1, len(listed)), map((1).__ne__, steps))]
+    stops = [*starts[1:], len(listed)]
+    return ",".join(
+        str(listed[a]) if b - a == 1 else f"{listed[a]}:{listed[b - 1]}"
+        for a, b in zip(starts, stops, strict=True)
+    )
 
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -120,6 +131,7 @@ class SelectedView:
         self.uidvalidity = mailbox.uidvalidity
         self.uids: list[int] = table.uids
         self.flags: dict[int, frozenset[str]] = table.flags  # the store never holds \Recent
+        self.classes: FlagClasses | None = table.classes  # None: too many distinct flag sets
         self.recent: set[int] = recent
         self.modseq = table.highestmodseq  # of the same snapshot as the messages
         self.uidnext = max(mailbox.uidnext, self.uids[-1] + 1 if self.uids else 1)
@@ -152,8 +164,12 @@ class SelectedView:
         return len(self.uids)
 
     def seq_of(self, uid: int) -> int | None:
+        i = self.index_of(uid)
+        return None if i is None else i + 1
+
+    def index_of(self, uid: int) -> int | None:
         i = bisect_left(self.uids, uid)
-        return i + 1 if i < len(self.uids) and self.uids[i] == uid else None
+        return i if i < len(self.uids) and self.uids[i] == uid else None
 
     def first_unseen(self) -> int | None:
         flags = self.flags
@@ -170,6 +186,27 @@ class SelectedView:
         return {c.uid: c.flags for c in changes.changed}, self.pending_expunge.union(
             changes.expunged
         )
+
+    def matching(self, store: MailStore, verdict: Verdict, *, recent: bool) -> bytes | None:
+        """A 0/1 byte per message of the view (``uids`` order): 1 where
+        ``verdict(flags, is_recent)`` holds for its flags in the store now (see
+        ``current_flags``); 0 for messages expunged meanwhile. Without ``recent``
+        every message is passed as not recent. None: the view keeps no classes."""
+        if self.classes is None:
+            return None
+        fresh, gone = self.current_flags(store)
+        classes = self.classes
+        if fresh:
+            classes = classes.copy()
+            for uid, flags in fresh.items():
+                i = self.index_of(uid)
+                if i is not None and not classes.put(i, flags):
+                    return None
+        marks = uid_mask(self.uids, self.recent) if recent and self.recent else None
+        mask = classes.matching(verdict, marks)
+        if gone:
+            mask = both(mask, uid_mask(self.uids, gone).translate(FLIP))
+        return mask
 
     def lookup(self, seqset: SequenceSet, uid: bool, saved: list[int]) -> list[tuple[int, int]]:
         """Ascending (seq, uid) of the messages a set names that exist in the view.
@@ -220,10 +257,19 @@ class SelectedView:
         """Record flags this session has just reported itself (its own STORE/FETCH),
         and the MODSEQ it showed with them, if any."""
         # Keywords are not recorded here: a new one still needs its FLAGS response.
-        if uid in self.flags:
-            self.flags[uid] = frozenset(flags) - {RECENT}
+        old = self.flags.get(uid)
+        if old is not None:
+            new = frozenset(flags) - {RECENT}
+            if new != old:
+                self._put_flags(bisect_left(self.uids, uid), uid, new)
             if modseq is not None:
                 self.reported[uid] = modseq
+
+    def _put_flags(self, index: int, uid: int, flags: frozenset[str]) -> None:
+        """Message ``uid`` (at ``index``) now has ``flags`` in this view."""
+        self.flags[uid] = flags
+        if self.classes is not None and not self.classes.put(index, flags):
+            self.classes = None
 
     def told_modseq(self, uid: int, modseq: int) -> None:
         """Record a MODSEQ reported without FLAGS (a .SILENT STORE under CONDSTORE)."""
@@ -258,13 +304,17 @@ class SelectedView:
 
     def _announce_expunges(self, qresync: bool) -> list[bytes]:
         gone = self.pending_expunge
+        dropped = uid_mask(self.uids, gone)
         if qresync:
-            uids = [u for u in self.uids if u in gone]
+            uids = compress(self.uids, dropped)
             lines = [b"* VANISHED " + compact_set(uids).encode("ascii") + b"\r\n"]
         else:
-            seqs = [i + 1 for i, u in enumerate(self.uids) if u in gone]
+            seqs = compress(range(1, len(self.uids) + 1), dropped)
             lines = [b"* %d EXPUNGE\r\n" % (seq - done) for done, seq in enumerate(seqs)]
-        self.uids = [u for u in self.uids if u not in gone]
+        kept = dropped.translate(FLIP)
+        self.uids = list(compress(self.uids, kept))
+        if self.classes is not None:
+            self.classes.keep(kept)
         for uid in gone:
             self.flags.pop(uid, None)
             self.recent.discard(uid)
@@ -274,8 +324,11 @@ class SelectedView:
 
     def _add_messages(self, store: MailStore, new: list[MessageFlags], rev2: bool) -> list[bytes]:
         for state in new:
+            flags = state.flags - {RECENT}
             self.uids.append(state.uid)
-            self.flags[state.uid] = state.flags - {RECENT}
+            self.flags[state.uid] = flags
+            if self.classes is not None and not self.classes.append(flags):
+                self.classes = None
         self.uidnext = max(self.uidnext, self.uids[-1] + 1)
         lines = [b"* %d EXISTS\r\n" % len(self.uids)]
         if rev2:
@@ -317,8 +370,9 @@ class SelectedView:
                 continue
             if told == flags and (not condstore or self.reported.get(state.uid) == state.modseq):
                 continue
-            self.flags[state.uid] = flags
             seq = self.seq_of(state.uid)
+            assert seq is not None  # the view holds every uid of ``flags``
+            self._put_flags(seq - 1, state.uid, flags)
             recent = not rev2 and state.uid in self.recent
             modseq = b" MODSEQ (%d)" % state.modseq if condstore else b""
             lines.append(

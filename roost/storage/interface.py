@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -210,6 +211,11 @@ class MailStore(Protocol):
     def changes_since(self, mailbox_id: int, modseq: int) -> Changes: ...
     def fetch_meta(self, mailbox_id: int, uids: Iterable[int]) -> list[MessageMeta]: ...
     def read_message(self, blob_id: str) -> bytes: ...
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of this thread inside the block see one state of the store
+        (a message expunged meanwhile can still be read); blocks may nest."""
+        ...
+
     def store_flags(
         self,
         mailbox_id: int,

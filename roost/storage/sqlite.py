@@ -27,7 +27,8 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -61,6 +62,12 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+
+# Messages up to this size are kept in the database with their rows, not in
+# a file: one COMMIT (one fsync) then makes the whole message durable, where a
+# file costs a create, an fdatasync and a directory fsync on top. Most mail is
+# far smaller; big messages keep streaming to and from files.
+INLINE_MAX = 64 * 1024
 
 # Threads that write body files (each write ends in an fdatasync, which
 # releases the GIL): enough for every worker thread to append at once.
@@ -204,10 +211,13 @@ class SqliteStore:
         with self._db.read() as conn:
             mailboxes.load_selectable(conn, mailbox_id)  # no body files for a missing mailbox
         blob_ids = [BlobFiles.new_id() for _ in messages]
-        writes = [
-            self._io.submit(self._blobs.write, blob_id, message.data)
+        in_files = [
+            (blob_id, message.data)
             for blob_id, message in zip(blob_ids, messages, strict=True)
+            if len(message.data) > INLINE_MAX
         ]
+        file_ids = [blob_id for blob_id, _ in in_files]
+        writes = [self._io.submit(self._blobs.write, *job) for job in in_files]
         try:
             prepared = [
                 self._prepare(message, blob_id)
@@ -218,9 +228,9 @@ class SqliteStore:
                 raise failed[0]
         except BaseException:
             concurrent.futures.wait(writes)  # nothing may still be writing when we clean up
-            self._blobs.delete(blob_ids)
+            self._blobs.delete(file_ids)
             raise
-        with self._db.write(new_blobs=blob_ids) as txn:
+        with self._db.write(new_blobs=file_ids) as txn:
             uids = msgs.append(txn, mailbox_id, prepared)
             uidvalidity = mailboxes.load(txn.conn, mailbox_id).uidvalidity
         return AppendResult(uidvalidity, uids)
@@ -237,6 +247,7 @@ class SqliteStore:
             bodystructure=analysis.bodystructure,
             structure=analysis.structure.to_json(),
             index=index_header(mime.header_block(message.data)),
+            data=message.data if len(message.data) <= INLINE_MAX else None,
         )
 
     @_guarded
@@ -265,9 +276,20 @@ class SqliteStore:
         with self._db.read() as conn:
             return msgs.fetch_meta(conn, mailbox_id, uids)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self._db.read():
+            yield
+
+    @_guarded
     def read_message(self, blob_id: str) -> bytes:
         if not BlobFiles.valid_id(blob_id):
             raise StorageError(StorageErrorKind.NONEXISTENT, "no such message")
+        exists, data = self._db.blob_data(blob_id)
+        if not exists:  # expunged (and collected) after the caller looked it up
+            raise StorageError(StorageErrorKind.EXPUNGEISSUED, "message was expunged")
+        if data is not None:
+            return data
         try:
             return self._blobs.read(blob_id)
         except FileNotFoundError as exc:

@@ -5,9 +5,11 @@ Rules:
   be shared by threads that run at the same time. Reads run in a deferred
   transaction so every query of one call sees the same snapshot (WAL readers
   never block the writer).
-- Writes are serialised by one lock in this process and ``BEGIN IMMEDIATE``
-  across processes (busy timeout in ``sqlite_schema``), and all go through one
-  writer connection. A write collects the blobs whose last reference it
+- Writes are serialised by one lock in this process and, across processes
+  (``processes`` > 1, or the CLI while a server runs), by an exclusive
+  ``flock`` on ``roost.db-writer`` held from BEGIN IMMEDIATE to COMMIT: a
+  waiting process wakes the moment the lock is free, where SQLite's busy
+  handler would sleep and poll. All go through one writer connection. A write collects the blobs whose last reference it
   dropped and the mailboxes it touched; after COMMIT, outside the lock, the
   blob files are deleted and the listeners called (a slow listener never
   holds up other writers).
@@ -19,6 +21,10 @@ Rules:
   COMMIT that covers it: durability is unchanged, a write is acknowledged
   when it is on disk. One write failing rolls back to its savepoint and
   leaves the others alone; a failed COMMIT fails every write of the batch.
+- Body files whose last reference a COMMIT dropped are deleted ``FILE_GRACE``
+  seconds later (at a later write, or at close): a reader that still holds an
+  older snapshot (a FETCH that read the message's row before the EXPUNGE) can
+  still read the file. A crash meanwhile leaves orphans for ``sweep``.
 - On any error a write's changes are rolled back and blob files written for
   it are removed: nothing is half done.
 - Checkpoints (copying the WAL back into the database file, with its own
@@ -29,11 +35,14 @@ Rules:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import sqlite3
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +58,9 @@ log = logging.getLogger(__name__)
 # WAL size that starts a background checkpoint (SQLite's own default mark is
 # 1000 pages, about 4 MiB).
 CHECKPOINT_BYTES = 4 * 1024 * 1024
+
+# How long a body file outlives the COMMIT that dropped its last reference.
+FILE_GRACE = 10.0
 
 # Writes that may share one COMMIT; bounds how long a stream of writers can
 # keep the first one of a batch waiting for its acknowledgement.
@@ -89,6 +101,8 @@ class Database:
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None  # used under _write_lock only
+        # Held (flock) by whichever process has a write transaction open.
+        self._writer_lock = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._batch: _Batch | None = None  # the open shared transaction, if any
         self._state = threading.Condition()  # guards _waiting and batch settlement
         self._waiting = 0  # threads queued for the write lock
@@ -97,6 +111,8 @@ class Database:
         self._checkpointer: threading.Thread | None = None
         self._closing_checkpointer = False
         self._listeners: list[Callable[[int, int], None]] = []
+        self._doomed: deque[tuple[float, list[str]]] = deque()  # (when to delete, blob ids)
+        self._doomed_lock = threading.Lock()
         self._closed = False
         sqlite_schema.initialise(self.conn())
 
@@ -121,6 +137,8 @@ class Database:
         with self._write_lock:
             settled = self._commit_batch()
             with self._all_lock:
+                if not self._closed:
+                    os.close(self._writer_lock)
                 self._closed = True
                 for conn in self._all:
                     conn.close()
@@ -130,13 +148,19 @@ class Database:
                     self._writer = None
         if settled is not None:
             self._settle(*settled)
+        self._delete_files([], all_now=True)
 
     def add_listener(self, listener: Callable[[int, int], None]) -> None:
         self._listeners.append(listener)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's connection; inside another one
+        it joins that (same snapshot) and leaves the ending to it."""
         conn = self.conn()
+        if conn.in_transaction:
+            yield conn
+            return
         conn.execute("BEGIN")
         try:
             yield conn
@@ -195,7 +219,7 @@ class Database:
         try:
             conn = self._writer_conn()
             if self._batch is None:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin(conn)
                 self._gen += 1
                 self._batch = _Batch(self._gen)
             conn.execute("SAVEPOINT job")
@@ -203,6 +227,25 @@ class Database:
             self.blobs.delete(new_blobs)
             raise
         return self._batch, conn
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        fcntl.flock(self._writer_lock, fcntl.LOCK_EX)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+            raise
+
+    def _end(self, conn: sqlite3.Connection, statement: str) -> None:
+        """COMMIT or ROLLBACK the shared transaction, then let other processes write."""
+        try:
+            if statement == "COMMIT":
+                conn.execute("COMMIT")
+            else:
+                _rollback(conn)
+        finally:
+            if not conn.in_transaction:
+                fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
 
     def _writer_conn(self) -> sqlite3.Connection:
         if self._closed:
@@ -223,7 +266,7 @@ class Database:
                 return
         except sqlite3.Error:
             log.exception("rollback to savepoint failed")
-        _rollback(conn)
+        self._end(conn, "ROLLBACK")
         if self._batch is batch:
             self._batch = None
             failed = StorageError(StorageErrorKind.UNAVAILABLE, "write transaction was lost")
@@ -238,16 +281,16 @@ class Database:
         assert conn is not None
         try:
             dead = _collect_dead_blobs(conn)
-            conn.execute("COMMIT")
+            self._end(conn, "COMMIT")
         except BaseException as exc:  # noqa: BLE001 - every writer of the batch gets it
-            _rollback(conn)
+            self._end(conn, "ROLLBACK")
             return batch, [], exc
         return batch, dead, None
 
     def _settle(self, batch: _Batch, dead: list[str], error: BaseException | None) -> None:
         """After COMMIT (outside the lock): files, listeners, then wake the writers."""
         if error is None:
-            self.blobs.delete(dead)
+            self._delete_files(dead)
             self._notify(batch.touched)
             self._maybe_checkpoint()
         else:
@@ -257,6 +300,18 @@ class Database:
             batch.error = error
             batch.settled = True
             self._state.notify_all()
+
+    def _delete_files(self, dead: list[str], *, all_now: bool = False) -> None:
+        """Delete ``dead`` after ``FILE_GRACE``, and whatever earlier is due now."""
+        now = time.monotonic()
+        due: list[str] = []
+        with self._doomed_lock:
+            if dead:
+                self._doomed.append((now + FILE_GRACE, dead))
+            while self._doomed and (all_now or self._doomed[0][0] <= now):
+                due += self._doomed.popleft()[1]
+        if due:
+            self.blobs.delete(due)
 
     def _maybe_checkpoint(self) -> None:
         try:
@@ -309,6 +364,11 @@ class Database:
                     # The change is committed; a broken listener must not turn it into an error.
                     log.exception("storage listener failed")
 
+    def blob_data(self, blob_id: str) -> tuple[bool, bytes | None]:
+        """(the blob exists, its bytes when they are kept in the database)."""
+        row = self.conn().execute("SELECT data FROM blobs WHERE id = ?", (blob_id,)).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
     def referenced_blobs(self, ids: list[str]) -> set[str]:
         with self.read() as conn:
             rows = conn.execute(
@@ -319,10 +379,11 @@ class Database:
 
 
 def _collect_dead_blobs(conn: sqlite3.Connection) -> list[str]:
-    dead = [r[0] for r in conn.execute("SELECT id FROM blobs WHERE refcount <= 0")]
+    """Drop unreferenced blob rows; returns those whose bytes are in a file."""
+    dead = conn.execute("SELECT id, data IS NULL FROM blobs WHERE refcount <= 0").fetchall()
     if dead:
         conn.execute("DELETE FROM blobs WHERE refcount <= 0")
-    return dead
+    return [blob_id for blob_id, in_file in dead if in_file]
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

@@ -58,7 +58,8 @@ _DELETED = f"(sysflags & {searchsql.FLAG_BITS[flagset.DELETED]}) != 0"
 
 @dataclass(frozen=True, slots=True)
 class PreparedMessage:
-    """A message whose body file is already on disk, analysed, ready for its row."""
+    """An analysed message ready for its rows: its bytes are either in its body
+    file, already on disk, or in ``data``, stored with the rows."""
 
     blob_id: str
     size: int
@@ -69,6 +70,7 @@ class PreparedMessage:
     bodystructure: bytes
     structure: str
     index: HeaderIndex | None = None  # SEARCH's header columns (None: searched without)
+    data: bytes | None = None  # the message itself when it is kept in the database
 
 
 def _keyword_map(conn: sqlite3.Connection, mailbox_id: int) -> dict[str, str]:
@@ -108,9 +110,12 @@ def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) 
              msg.internaldate.isoformat(), msg.size, searchsql.sysflags(canonical))
         )  # fmt: skip
     txn.conn.executemany(
-        "INSERT INTO blobs (id, size, envelope, body, bodystructure, structure)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(m.blob_id, m.size, m.envelope, m.body, m.bodystructure, m.structure) for m in prepared],
+        "INSERT INTO blobs (id, size, envelope, body, bodystructure, structure, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (m.blob_id, m.size, m.envelope, m.body, m.bodystructure, m.structure, m.data)
+            for m in prepared
+        ],
     )
     _insert_messages(txn.conn, rows)
     txn.conn.executemany(
@@ -186,38 +191,63 @@ def _select(
 def copy(
     txn: WriteTxn, mailbox_id: int, uids: Iterable[int], dest_id: int
 ) -> tuple[list[int], list[int]]:
-    """Copies in source-UID order; returns (source uids, destination uids)."""
+    """Copies in source-UID order; returns (source uids, destination uids).
+
+    The rows are copied by SQL (``INSERT ... SELECT``); Python only looks at
+    each distinct flag text once, for the destination's keyword spellings."""
     source = mailboxes.load(txn.conn, mailbox_id)
     dest = mailboxes.load_selectable(txn.conn, dest_id)
     if dest.user_id != source.user_id:
         raise StorageError(StorageErrorKind.NONEXISTENT, "no such mailbox")
-    found = _select(txn.conn, source.id, uids, "uid, blob_id, flags, internaldate, size")
+    found = _select(txn.conn, source.id, uids, "uid, flags")
     if not found:
         return [], []
     modseq = dest.highestmodseq + 1
-    known = _keyword_map(txn.conn, dest.id)
-    new_keywords: list[str] = []
-    dest_uids = list(range(dest.uidnext, dest.uidnext + len(found)))
-    rows = []
-    for new_uid, (_uid, blob_id, text, internaldate, size) in zip(dest_uids, found, strict=True):
-        # Keyword spellings follow the destination's (both mailboxes compare them caselessly).
-        canonical, new = flagset.canonical(parse_flags(text), known)
-        new_keywords += new
-        rows.append(
-            (dest.id, new_uid, blob_id, flagset.format_flags(canonical), modseq, internaldate, size,
-             searchsql.sysflags(canonical))
-        )  # fmt: skip
-    _insert_messages(txn.conn, rows)
+    source_uids = [r[0] for r in found]
+    first = dest.uidnext
+    # json_each's key is the position in the list: the n-th source UID gets first + n.
+    pairs = json_list(source_uids)
+    txn.conn.execute(
+        "INSERT INTO messages"
+        " (mailbox_id, uid, blob_id, flags, modseq, internaldate, size, sysflags)"
+        " SELECT ?, ? + j.key, m.blob_id, m.flags, ?, m.internaldate, m.size, m.sysflags"
+        " FROM json_each(?) AS j CROSS JOIN messages AS m"
+        " ON m.mailbox_id = ? AND m.uid = j.value",
+        (dest.id, first, modseq, pairs, source.id),
+    )
     # The copies get the source's search rows (a missing one stays missing).
     columns = ", ".join(searchsql.INDEX_COLUMNS)
-    txn.conn.executemany(
+    txn.conn.execute(
         f"INSERT INTO message_search (mailbox_id, uid, {columns})"
-        f" SELECT ?, ?, {columns} FROM message_search WHERE mailbox_id = ? AND uid = ?",
-        [(dest.id, new_uid, source.id, r[0]) for new_uid, r in zip(dest_uids, found, strict=True)],
+        f" SELECT ?, ? + j.key, {columns} FROM json_each(?) AS j CROSS JOIN message_search AS s"
+        " ON s.mailbox_id = ? AND s.uid = j.value",
+        (dest.id, first, pairs, source.id),
     )
-    _add_keywords(txn.conn, dest.id, new_keywords)
+    _respell_keywords(txn.conn, dest.id, first, dict.fromkeys(r[1] for r in found))
+    dest_uids = list(range(first, first + len(found)))
     _bump(txn, dest, dest_uids[-1] + 1, modseq)
-    return [r[0] for r in found], dest_uids
+    return source_uids, dest_uids
+
+
+def _respell_keywords(
+    conn: sqlite3.Connection, dest_id: int, first_uid: int, texts: Iterable[str]
+) -> None:
+    """Give the copies (UIDs from ``first_uid``) the destination's keyword
+    spellings (both mailboxes compare keywords caselessly) and record the
+    keywords it did not have. System flags are already canonical, so the
+    copied ``sysflags`` stay right."""
+    known = _keyword_map(conn, dest_id)
+    new_keywords: list[str] = []
+    for text in texts:  # in the order the messages first show them
+        canonical, new = flagset.canonical(parse_flags(text), known)
+        new_keywords += new
+        respelled = flagset.format_flags(canonical)
+        if respelled != text:
+            conn.execute(
+                "UPDATE messages SET flags = ? WHERE mailbox_id = ? AND uid >= ? AND flags = ?",
+                (respelled, dest_id, first_uid, text),
+            )
+    _add_keywords(conn, dest_id, new_keywords)
 
 
 def remove(txn: WriteTxn, mailbox_id: int, uids: Sequence[int]) -> None:

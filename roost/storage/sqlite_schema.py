@@ -15,6 +15,9 @@ Rules:
   STATUS's per-mailbox counters (``mailbox_counts``) are kept the same way.
 - Version 2 adds what big mailboxes need (see ``_V2``); upgrading a version 1
   store fills the new columns from the stored flags and body files.
+- Version 3 adds ``blobs.data``: a small message's bytes live in its blob row
+  (NULL: in the blob's file), so one COMMIT makes the whole message durable.
+  Existing bodies stay in their files.
 """
 
 from __future__ import annotations
@@ -250,7 +253,15 @@ def _database_file(conn: sqlite3.Connection) -> Path:
     raise RuntimeError("no main database")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_0_to_1, _migrate_1_to_2]
+def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE blobs ADD COLUMN data BLOB")  # no rewrite: NULL for every row
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_0_to_1,
+    _migrate_1_to_2,
+    _migrate_2_to_3,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

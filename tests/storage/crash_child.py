@@ -5,8 +5,9 @@ Usage: ``python -m tests.storage.crash_child DATA_DIR MODE COUNT``
 - ``ack``: append COUNT messages one by one, print ``ack <uid> <n>`` after each
   call returns, then SIGKILL itself at once.
 - ``loop``: append forever, printing acks; the parent kills it at a random time.
-- ``torn``: append COUNT messages, then start one more and SIGKILL itself right
-  after its body file is durable, before the row is committed.
+- ``torn``: append COUNT messages, then start one more (big enough to get a
+  body file) and SIGKILL itself right after that file is durable, before the
+  row is committed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 
 from roost.storage import blobs
 from roost.storage.interface import NewMessage
-from roost.storage.sqlite import SqliteStore
-from tests.storage.helpers import raw_message
+from roost.storage.sqlite import INLINE_MAX, SqliteStore
+from tests.storage.helpers import mixed_size_message, raw_message
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
     inbox = store.get_mailbox(user.id, "INBOX")
     n = 0
     while mode == "loop" or n < count:
-        uid = store.append(inbox.id, [NewMessage(raw_message(n))]).uids[0]
+        uid = store.append(inbox.id, [NewMessage(mixed_size_message(n))]).uids[0]
         print(f"ack {uid} {n}", flush=True)
         n += 1
     if mode == "torn":
@@ -41,7 +42,7 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
         blobs.BlobFiles.write = write_then_die  # type: ignore[method-assign]
-        store.append(inbox.id, [NewMessage(raw_message(n))])
+        store.append(inbox.id, [NewMessage(raw_message(n, "x" * (INLINE_MAX + 1)))])
     os.kill(os.getpid(), signal.SIGKILL)
 
 

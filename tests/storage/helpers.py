@@ -19,6 +19,12 @@ def raw_message(n: int, body: str = "") -> bytes:
     ).encode()
 
 
+def mixed_size_message(n: int) -> bytes:
+    """``raw_message(n)``, every third one too big to be kept in the database
+    (``sqlite.INLINE_MAX``), so a run covers both places a body can live."""
+    return raw_message(n, "x" * 70 * 1024 + "\r\n" if n % 3 == 2 else "")
+
+
 def new_user(store: MailStore, name: str = "alice") -> User:
     return store.create_user(name, "$argon2id$fake-hash")
 

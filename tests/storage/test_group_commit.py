@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from roost.storage import sqlite_db
+from roost.storage import sqlite, sqlite_db
 from roost.storage.interface import NewMessage, StorageError, StorageErrorKind
 from roost.storage.sqlite import SqliteStore
 from tests.storage.helpers import mailbox, new_user, raw_message
@@ -193,6 +193,7 @@ def test_close_commits_nothing_pending_and_refuses_writes(tmp_path: Path) -> Non
 def test_failed_body_write_leaves_nothing(store: SqliteStore, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """Bodies are written by the I/O threads while the messages are analysed;
     one failing write fails the APPEND and removes the others' files."""
+    monkeypatch.setattr(sqlite, "INLINE_MAX", 0)  # every body in a file
     box = mailbox(store, new_user(store))
     real = store._blobs.write
     calls: list[str] = []

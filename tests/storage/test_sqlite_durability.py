@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from roost.storage.sqlite import SqliteStore
-from tests.storage.helpers import raw_message
+from tests.storage.helpers import mixed_size_message
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,7 @@ def _check_intact(data_dir: Path, acked: dict[int, int]) -> None:
         metas = {m.uid: m for m in store.fetch_meta(inbox.id, range(1, inbox.uidnext))}
         assert set(acked) <= set(metas), "an acknowledged message was lost"
         for uid, n in acked.items():
-            assert store.read_message(metas[uid].blob_id) == raw_message(n)
+            assert store.read_message(metas[uid].blob_id) == mixed_size_message(n)
         for meta in metas.values():  # committed but not acked yet: still whole
             assert len(store.read_message(meta.blob_id)) == meta.size
         assert store.status(inbox.id).messages == len(metas)

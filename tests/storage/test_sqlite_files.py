@@ -1,4 +1,9 @@
-"""SqliteStore specifics: database settings, body files, cleanup, schema, errors."""
+"""SqliteStore specifics: database settings, body files, cleanup, schema, errors.
+
+Every body here goes to a file (``INLINE_MAX`` is 0), deleted as soon as
+its last reference is (``FILE_GRACE`` is 0); bodies kept in the database and
+the grace period are tested in ``test_sqlite_inline``.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,16 @@ from pathlib import Path
 import pytest
 
 import roost.mime
-from roost.storage import sqlite_messages, sqlite_schema
+from roost.storage import sqlite, sqlite_db, sqlite_messages, sqlite_schema
 from roost.storage.interface import NewMessage, StorageError, StorageErrorKind
 from roost.storage.sqlite import SqliteStore
 from tests.storage.helpers import add, mailbox, new_user, raw_message
+
+
+@pytest.fixture(autouse=True)
+def bodies_in_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite, "INLINE_MAX", 0)
+    monkeypatch.setattr(sqlite_db, "FILE_GRACE", 0.0)
 
 
 @pytest.fixture
