@@ -33,6 +33,10 @@ def version() -> str:
     return f"roost {out.stdout.strip() or 'unknown'}"
 
 
+# One worker process per core, as Dovecot spreads its imap processes over them.
+PROCESSES = os.cpu_count() or 1
+
+
 class Roost:
     name = "roost"
 
@@ -65,6 +69,7 @@ argon2_time_cost = {argon2.time_cost}
 argon2_memory_kib = {argon2.memory_kib}
 argon2_parallelism = {argon2.parallelism}
 log_level = "INFO"
+processes = {PROCESSES}
 {cache}"""
         )
 

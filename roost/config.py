@@ -49,6 +49,10 @@ class Config:
     # never kept, only a keyed hash; a changed or deleted account misses at once.
     auth_cache_ttl: float = 0.0
     auth_cache_size: int = 10_000  # entries (least recently used dropped first)
+    # Processes serving connections. One Python process uses about one core;
+    # with more, a supervisor hands connections to that many workers in turn
+    # (roost.server.processes). Login throttling and the auth cache are per process.
+    processes: int = 1
     log_level: str = "INFO"
     # "auto": uvloop when installed (faster), else asyncio's loop; "uvloop"; "asyncio".
     event_loop: str = "auto"

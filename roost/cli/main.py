@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="allow LOGIN/AUTHENTICATE without TLS",
     )
+    run.add_argument(
+        "--processes", type=int, metavar="N", help="worker processes (default 1; one per core)"
+    )
     run.set_defaults(handler=serve.run)
 
     user = commands.add_parser("user", help="manage users")
@@ -78,6 +81,7 @@ def config_from(args: argparse.Namespace) -> Config:
         "imaps": getattr(args, "imaps", None),
         "tls_cert": getattr(args, "tls_cert", None),
         "tls_key": getattr(args, "tls_key", None),
+        "processes": getattr(args, "processes", None),
         "allow_plaintext_auth": getattr(args, "allow_plaintext_auth", None),
     }
     try:

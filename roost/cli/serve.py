@@ -13,6 +13,7 @@ import signal
 
 from roost.cli import CliError
 from roost.config import Config
+from roost.server import processes
 from roost.server.app import Server
 from roost.server.logging import configure_logging
 from roost.server.loop import run as run_loop
@@ -20,7 +21,11 @@ from roost.server.loop import run as run_loop
 
 def run(args: argparse.Namespace, config: Config) -> int:
     configure_logging(config.log_level)
+    if config.processes < 1:
+        raise CliError("processes must be at least 1")
     try:
+        if config.processes > 1:
+            return processes.serve(config)
         run_loop(serve(config), config.event_loop)
     except (OSError, ValueError) as exc:  # address in use, bad address, unreadable key ...
         raise CliError(f"cannot start the server: {exc}") from exc

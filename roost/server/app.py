@@ -6,7 +6,9 @@ made on first run when none is configured), then listens on ``config.imap``
 (cleartext + STARTTLS) and ``config.imaps`` (implicit TLS, RFC 8314); ``""``
 disables a listener and port 0 picks a free one (``ports`` says which).
 ``await stop()`` closes the listeners, tells every client ``* BYE``, waits for
-the connections to end and closes the store.
+the connections to end and closes the store. ``Server(config, listen=False)``
+opens no listeners: a worker process (``roost.server.processes``) is handed
+its connections with ``adopt`` and other processes' changes with ``hub_notify``.
 
 Rules:
 - Every connection task lives in one ``TaskGroup`` owned by a supervisor task;
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import ssl
 import time
 from functools import partial
 from pathlib import Path
@@ -51,6 +55,8 @@ MAX_CONNECTIONS = 20_000
 # add no CPU; they overlap disk and SQLite waits (group commit needs writers
 # queued behind each other). Password checks have their own pool (HASH_SLOTS).
 WORKER_THREADS = 8
+# Read buffer limit of a connection's StreamReader (asyncio.start_server's default).
+STREAM_LIMIT = 64 * 1024
 # Longest pause between autologout sweeps (shorter when idle_timeout is short).
 MAX_SWEEP_INTERVAL = 30.0
 # How long stop() lets running commands finish before cutting connections.
@@ -67,8 +73,9 @@ def split_address(address: str) -> tuple[str | None, int]:
 
 
 class Server:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, listen: bool = True) -> None:
         self.config = config
+        self.listen = listen
         self.store: SqliteStore | None = None
         self.ports: dict[str, tuple[str, int]] = {}  # "imap"/"imaps" -> bound (host, port)
         self.cert_file: Path | None = None
@@ -92,8 +99,9 @@ class Server:
             ready = asyncio.Event()
             self._supervisor = asyncio.create_task(self._supervise(ready))
             await ready.wait()
-            await self._listen("imap", self.config.imap, implicit_tls=False)
-            await self._listen("imaps", self.config.imaps, implicit_tls=True)
+            if self.listen:
+                await self._listen("imap", self.config.imap, implicit_tls=False)
+                await self._listen("imaps", self.config.imaps, implicit_tls=True)
         except BaseException:
             await self.stop()
             raise
@@ -149,6 +157,36 @@ class Server:
             await self._end_connections()
 
     # ------------------------------------------------------------ connections
+
+    def adopt(self, conn: socket.socket, *, implicit_tls: bool) -> None:
+        """Serve a connection accepted elsewhere (by the supervisor process)."""
+        if self._stopping or self._group is None:
+            conn.close()
+            return
+        self._group.create_task(self._adopt(conn, implicit_tls))
+
+    async def _adopt(self, conn: socket.socket, implicit_tls: bool) -> None:
+        assert self._shared is not None
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=STREAM_LIMIT)
+        protocol = asyncio.StreamReaderProtocol(
+            reader, partial(self._accept, implicit_tls=implicit_tls)
+        )
+        try:
+            await loop.connect_accepted_socket(
+                lambda: protocol,
+                conn,
+                ssl=self._shared.tls if implicit_tls else None,
+                ssl_handshake_timeout=tls.HANDSHAKE_TIMEOUT if implicit_tls else None,
+            )
+        except (OSError, ssl.SSLError, TimeoutError) as exc:  # a failed TLS handshake, a reset
+            log_event(log, "handshake-failed", logging.DEBUG, error=str(exc))
+            conn.close()
+
+    def hub_notify(self, user_id: int, mailbox_id: int) -> None:
+        """A change committed by another process: wake this one's watchers."""
+        if self._shared is not None:
+            self._shared.hub.notify(user_id, mailbox_id)
 
     def _accept(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, implicit_tls: bool

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import select
 import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from roost.auth.passwords import verify_password
 from roost.cli.main import main
 from roost.config import Config
 from roost.storage.sqlite import SqliteStore
+from tests.serve_process import start_serve, stop, wait_for_listeners
 
 # Cheap Argon2 so the password commands run in milliseconds.
 CONFIG_TOML = 'argon2_time_cost = 1\nargon2_memory_kib = 8192\ndata_dir = "data"\n'
@@ -129,62 +127,22 @@ def test_serve_defaults(tmp_path: Path) -> None:
     assert (config.imap, config.imaps) == ("127.0.0.1:1143", "127.0.0.1:1993")
 
 
-def _wait_for_listeners(
-    process: subprocess.Popen[bytes], count: int
-) -> tuple[list[int], list[str]]:
-    """Ports from the "listening" log lines (stderr is unbuffered: select sees every line)."""
-    ports: list[int] = []
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    assert process.stderr is not None
-    while len(ports) < count and time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stderr], [], [], 0.5)
-        if not ready:
-            continue
-        line = process.stderr.readline().decode()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"listening listener=\w+ address=127\.0\.0\.1:(\d+)", line)
-        if match:
-            ports.append(int(match.group(1)))
-    return ports, lines
-
-
 def test_serve_greets_and_stops_on_sigterm(tmp_path: Path, config_file: Path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "roost",
-            "serve",
-            "--config",
-            str(config_file),
-            "--imap",
-            "127.0.0.1:0",
-            "--imaps",
-            "127.0.0.1:0",
-        ],
-        stderr=subprocess.PIPE,
-        bufsize=0,
+    process = start_serve(
+        "--config", str(config_file), "--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0"
     )
     try:
-        ports, lines = _wait_for_listeners(process, 2)
+        ports, lines = wait_for_listeners(process, 2)
         assert len(ports) == 2, "".join(lines)
         assert any("tls-self-signed-created" in line for line in lines)
-        with socket.create_connection(("127.0.0.1", ports[0]), timeout=10) as sock:
+        with socket.create_connection(("127.0.0.1", ports["imap"]), timeout=10) as sock:
             assert sock.recv(1024).startswith(b"* OK [CAPABILITY ")
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
             rest = sock.recv(1024)
             assert rest.startswith(b"* BYE")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        output = process.stderr.read().decode() if process.stderr else ""
-        if process.stderr:
-            process.stderr.close()
+        output = stop(process)
     assert "stopped" in output
     assert (tmp_path / "data" / "tls" / "cert.pem").exists()
 
