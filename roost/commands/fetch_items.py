@@ -31,6 +31,7 @@ from roost.protocol.values import Literal, Value, encode_astring, encode_value
 from roost.session.selected import flag_list
 from roost.storage.interface import MessageMeta
 
+_HEADERS = frozenset({"HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT"})
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # RFC 9051 6.4.5: RFC822 = BODY[], RFC822.TEXT = BODY[TEXT] (both set \Seen);
@@ -82,10 +83,17 @@ class MessageItems:
     """The data of one message for FETCH: metadata plus lazily loaded bytes and structure."""
 
     def __init__(
-        self, meta: MessageMeta, load_raw: Callable[[], bytes], *, recent: bool, rev2: bool
+        self,
+        meta: MessageMeta,
+        load_raw: Callable[[], bytes],
+        *,
+        recent: bool,
+        rev2: bool,
+        load_header: Callable[[], bytes] | None = None,
     ) -> None:
         self.meta = meta
         self._load_raw = load_raw
+        self._load_header = load_header
         self._raw: bytes | None = None
         self._root: Part | None = None
         self.recent = recent and not rev2
@@ -95,6 +103,13 @@ class MessageItems:
         if self._raw is None:
             self._raw = self._load_raw()
         return self._raw
+
+    def _own_section(self, section: Section) -> bytes | None:
+        """A section of the message itself; its header alone serves the header
+        sections, so a big message's body is not read for them."""
+        if self._raw is None and self._load_header is not None and section.text in _HEADERS:
+            return message_section(self._load_header(), section)
+        return message_section(self.raw, section)
 
     @property
     def root(self) -> Part:
@@ -131,7 +146,7 @@ class MessageItems:
         if attr == "BODYSTRUCTURE":
             return b"BODYSTRUCTURE " + meta.bodystructure
         if attr in _RFC822_SECTIONS:
-            data = message_section(self.raw, _RFC822_SECTIONS[attr])
+            data = self._own_section(_RFC822_SECTIONS[attr])
             return attr.encode("ascii") + b" " + _nliteral(data)
         raise ValueError(f"unknown fetch attribute {attr!r}")
 
@@ -143,9 +158,7 @@ class MessageItems:
         else:
             section = attr.section  # the message's own sections need no part tree
             data = (
-                section_bytes(self.raw, self.root, section)
-                if part
-                else message_section(self.raw, section)
+                section_bytes(self.raw, self.root, section) if part else self._own_section(section)
             )
             name = b"BODY[" + section_spec(section) + b"]"
         if attr.partial is not None:

@@ -165,7 +165,7 @@ def _evaluate(ctx: Context, cmd: Search) -> Found:
     """The view's messages that match, ascending."""
     view = ctx.view
     predicate = compile_key(cmd.criteria)  # also refuses a malformed key, before any work
-    if _flags_only(cmd.criteria):
+    if flags_only(cmd.criteria):
         return _from_view(ctx, cmd, predicate)
     bound = bind(cmd.criteria, view, ctx.session.saved_uids)
     matched = ctx.store.search(view.mailbox_id, bound)
@@ -208,7 +208,7 @@ _VIEW_KEYS = frozenset(
 )  # fmt: skip
 
 
-def _flags_only(key: SearchKey) -> bool:
+def flags_only(key: SearchKey) -> bool:
     """Does ``key`` look at nothing but flags and \\Recent (which the view holds)?"""
     stack = [key]
     while stack:

@@ -17,13 +17,17 @@ that an atom cannot hold.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
 # RFC 9051 ATOM-CHAR excludes these (atom-specials), and also resp-specials "]".
 _ATOM_SPECIALS = frozenset(b'(){ %*"\\]') | frozenset(range(0x00, 0x20)) | {0x7F}
-# Characters that a quoted string cannot hold at all (they force a literal).
-_QUOTED_FORBIDDEN = frozenset(b"\r\n\x00")
+# Octets a quoted string cannot hold (CR, LF, NUL; 8-bit ones unless UTF-8 is
+# on) and octets that are not ATOM-CHARs, as classes so a string is checked in C.
+_NOT_QUOTABLE = re.compile(rb"[\r\n\x00\x80-\xff]")
+_NOT_QUOTABLE_UTF8 = re.compile(rb"[\r\n\x00]")
+_NOT_ATOM = re.compile(rb'[(){ %*"\\\]\x00-\x1f\x7f-\xff]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,7 @@ def _encode_into(out: bytearray, value: Value, utf8: bool) -> None:
 
 def encode_string(data: bytes, *, utf8: bool = False) -> bytes:
     """A quoted string when every byte allows it, else a literal."""
-    if len(data) > 1024 or any(b in _QUOTED_FORBIDDEN or (b > 0x7F and not utf8) for b in data):
+    if len(data) > 1024 or (_NOT_QUOTABLE_UTF8 if utf8 else _NOT_QUOTABLE).search(data):
         return b"{%d}\r\n" % len(data) + data
     return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
@@ -107,7 +111,7 @@ def encode_string(data: bytes, *, utf8: bool = False) -> bytes:
 def encode_astring(text: str, *, utf8: bool = False) -> bytes:
     """An astring: a bare atom when it is one (mailbox names in LIST look nicer), else a string."""
     data = text.encode("utf-8")
-    if data and not any(b in _ATOM_SPECIALS or b > 0x7E for b in data) and data.upper() != b"NIL":
+    if data and not _NOT_ATOM.search(data) and data.upper() != b"NIL":
         return data
     return encode_string(data, utf8=utf8)
 

@@ -6,8 +6,11 @@ Rules:
   the transport itself: STARTTLS, AUTHENTICATE and IDLE (in
   ``roost.server.exchange``), COMPRESS (in ``roost.server.compress``).
 - Session calls block (storage, password hashing), so they run in the server's
-  worker pool (``roost.server.workers``); at most one runs per session at a
-  time, so a ``Session`` is never used by two threads at once. LOGIN and
+  worker pool (``roost.server.workers``), except the light reads the session
+  allows on the event loop (``Session.runs_inline``: a window of headers, a
+  flag search, NOOP), for which the hop would cost more than the work. At
+  most one runs per session at a time, so a ``Session`` is never used by two
+  threads at once. LOGIN and
   AUTHENTICATE's check run in a separate, smaller pool (one thread per CPU):
   Argon2 keeps a core and 64 MiB busy per check, and a burst of logins must
   neither multiply that nor hold up other sessions' commands.
@@ -371,6 +374,8 @@ class Driver:
     async def _execute(self, command: Command) -> None:
         if isinstance(command, Login):
             outcome = await self.in_login_thread(self.session.execute, command)
+        elif self.session.runs_inline(command):
+            outcome = self.session.execute(command)
         else:
             outcome = await self.in_thread(self.session.execute, command)
         reply = outcome.reply

@@ -322,6 +322,13 @@ class SelectedView:
         self.pending_expunge = set()
         return lines
 
+    def sync_writes(self, store: MailStore) -> bool:
+        """Would ``sync`` write now? Only a view that claims \\Recent does, on new messages."""
+        if not self._claims_recent:
+            return False
+        changes = store.changes_since(self.mailbox_id, self.modseq)
+        return any(m.uid >= self.uidnext for m in changes.changed)
+
     def _add_messages(self, store: MailStore, new: list[MessageFlags], rev2: bool) -> list[bytes]:
         for state in new:
             flags = state.flags - {RECENT}

@@ -145,6 +145,20 @@ class Session:
             return Reply("BAD", f"{command_name(command)} not allowed in {self.state.value} state")
         return None
 
+    def runs_inline(self, command: Command) -> bool:
+        """True when ``execute(command)`` is a light read (``roost.commands.inline``)
+        and the sync after it will not write: the driver may then run it on the
+        event loop instead of a worker thread."""
+        from roost.commands.inline import light_read  # circular at import time, as above
+
+        view = self.selected if self.state is State.SELECTED else None
+        if self.state is State.LOGOUT or not light_read(command, view):
+            return False
+        try:
+            return view is None or not view.sync_writes(self.store)
+        except StorageError:
+            return False  # the worker's run reports it
+
     def execute(self, command: Command) -> Outcome:
         spec = _commands().get(type(command))
         refused = self.check_state(command)

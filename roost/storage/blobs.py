@@ -28,6 +28,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from roost.mime.headers import header_end
+from roost.mime.searchtext import header_block
+
 _ID_RE = re.compile(r"[0-9a-f]{32}")
 _TMP_SUFFIX = ".tmp"  # left by older versions, which wrote under a temporary name
 # The clock part of an id: one value per 2**16 seconds (about 18 hours).
@@ -76,11 +79,25 @@ class BlobFiles:
         os.close(fd)
         _fsync_dir(target.parent)
 
-    def read(self, blob_id: str) -> bytes:
+    def read_head(self, blob_id: str, chunk: int = 65536) -> bytes:
+        """The message's top-level header (with its blank line), reading no more than needed."""
+        with open(self._text_path(blob_id), "rb", buffering=0) as file:
+            head = file.read(chunk)
+            if len(head) == chunk:
+                # Scan only whole lines: a cut line could look like the end of the header.
+                whole = head[: head.rfind(b"\n") + 1]
+                if header_end(whole) < len(whole):
+                    return header_block(whole)
+                head += file.readall()
+        return header_block(head)
+
+    def _text_path(self, blob_id: str) -> str:
         if not self.valid_id(blob_id):
             raise ValueError(f"invalid blob id {blob_id!r}")
-        path = f"{self._root_text}/{blob_id[0:2]}/{blob_id[2:4]}/{blob_id}"
-        with open(path, "rb", buffering=0) as file:
+        return f"{self._root_text}/{blob_id[0:2]}/{blob_id[2:4]}/{blob_id}"
+
+    def read(self, blob_id: str) -> bytes:
+        with open(self._text_path(blob_id), "rb", buffering=0) as file:
             return file.readall()
 
     def delete(self, blob_ids: Iterable[str]) -> None:

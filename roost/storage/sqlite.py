@@ -283,17 +283,25 @@ class SqliteStore:
 
     @_guarded
     def read_message(self, blob_id: str) -> bytes:
+        return self._read(blob_id, self._blobs.read, lambda data: data)
+
+    @_guarded
+    def read_header(self, blob_id: str) -> bytes:
+        return self._read(blob_id, self._blobs.read_head, mime.header_block)
+
+    def _read(
+        self, blob_id: str, from_file: Callable[[str], bytes], from_row: Callable[[bytes], bytes]
+    ) -> bytes:
         if not BlobFiles.valid_id(blob_id):
             raise StorageError(StorageErrorKind.NONEXISTENT, "no such message")
         exists, data = self._db.blob_data(blob_id)
         if not exists:  # expunged (and collected) after the caller looked it up
             raise StorageError(StorageErrorKind.EXPUNGEISSUED, "message was expunged")
         if data is not None:
-            return data
+            return from_row(data)
         try:
-            return self._blobs.read(blob_id)
+            return from_file(blob_id)
         except FileNotFoundError as exc:
-            # Expunged (and collected) after the caller looked it up.
             raise StorageError(StorageErrorKind.EXPUNGEISSUED, "message was expunged") from exc
         except OSError as exc:
             log.exception("cannot read message body")

@@ -27,8 +27,6 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from roost.mime import header_block
-from roost.mime.headers import header_end
 from roost.search.sql import FLAG_BITS, INDEX_COLUMNS, index_header
 from roost.storage.blobs import BlobFiles
 
@@ -228,22 +226,9 @@ def _index_blobs(conn: sqlite3.Connection) -> None:
 
 def _index_file(blobs: BlobFiles, blob_id: str) -> tuple[str | None, ...] | None:
     try:
-        return index_header(read_header(blobs.path(blob_id))).values()
+        return index_header(blobs.read_head(blob_id)).values()
     except (OSError, ValueError):
         return None
-
-
-def read_header(path: Path, chunk: int = 65536) -> bytes:
-    """The top-level header of the message in ``path``, reading no more than needed."""
-    with path.open("rb") as f:
-        head = f.read(chunk)
-        if len(head) == chunk:
-            # Scan only whole lines: a cut line could look like the end of the header.
-            whole = head[: head.rfind(b"\n") + 1]
-            if header_end(whole) < len(whole):
-                return header_block(whole)
-            head += f.read()
-    return header_block(head)
 
 
 def _database_file(conn: sqlite3.Connection) -> Path:

@@ -386,3 +386,20 @@ def test_keyword_set_elsewhere_is_announced_before_fetch(
         "a OK FETCH completed",
     ]
     assert box.run("n NOOP") == ["n OK NOOP completed"]
+
+
+def test_header_sections_do_not_read_the_body(client, store, monkeypatch) -> None:  # noqa: ANN001
+    """BODY.PEEK[HEADER.FIELDS ...], HEADER and RFC822.HEADER read the stored
+    header only (``read_header``), never the whole message."""
+    from tests.session.harness import add_messages
+
+    add_messages(store, client.mailbox_id(), 2)
+    client.run("s SELECT INBOX")
+
+    def no_body(blob_id: str) -> bytes:
+        raise AssertionError("the whole message was read")
+
+    monkeypatch.setattr(store, "read_message", no_body)
+    lines = client.run("f FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)] RFC822.HEADER)")
+    assert lines[-1] == "f OK FETCH completed"
+    assert "Subject: message 0" in "\n".join(lines)

@@ -128,3 +128,15 @@ def test_a_snapshot_still_reads_a_body_file_expunged_meanwhile(
     time.sleep(0.25)
     store.append(box, [NewMessage(SMALL)])  # any later write deletes what is due
     assert _files(store) == []
+
+
+@pytest.mark.parametrize("body", ["short body\r\n", "b" * (INLINE_MAX + 10) + "\r\n"])
+@pytest.mark.parametrize("header_size", [100, 70_000])  # more than read_head's first chunk
+def test_read_header_reads_only_the_header(store: SqliteStore, body: str, header_size: int) -> None:
+    header = b"Subject: s\r\nX-Long: " + b"h" * header_size + b"\r\n\r\n"
+    raw = header + body.encode()
+    box = mailbox(store, new_user(store)).id
+    store.append(box, [NewMessage(raw)])
+    [meta] = store.fetch_meta(box, [1])
+    assert store.read_header(meta.blob_id) == header
+    assert store.read_message(meta.blob_id) == raw
