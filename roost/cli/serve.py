@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 
 from roost.cli import CliError
@@ -18,9 +19,17 @@ from roost.server.app import Server
 from roost.server.logging import configure_logging
 from roost.server.loop import run as run_loop
 
+# The server keeps big long-lived structures (selected views, the shared message
+# lists of big mailboxes) and allocates fast; with Python's default thresholds
+# (700, 10, 10) the collector walks them often: a SELECT right after a
+# 100,000-message FETCH took 17 ms instead of 5. Collect the young generation
+# every 50,000 allocations instead; reference cycles are rare here.
+GC_THRESHOLDS = (50_000, 20, 100)
+
 
 def run(args: argparse.Namespace, config: Config) -> int:
     configure_logging(config.log_level)
+    gc.set_threshold(*GC_THRESHOLDS)
     if config.processes < 1:
         raise CliError("processes must be at least 1")
     try:
