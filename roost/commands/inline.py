@@ -14,6 +14,7 @@ Rules:
   ``HEADER.FIELDS[.NOT]``, ``RFC822.HEADER``: the store reads just the header,
   ``read_header``) and the precomputed items, for at most ``MAX_MESSAGES``
   messages.
+- STATUS reads a few counters (kept by triggers), whatever the mailbox's size.
 - SEARCH: flag keys only (the view answers them) on any mailbox; other keys,
   but no BODY or TEXT, on mailboxes of at most ``MAX_SEARCHED`` messages.
 - The session adds its own condition: the sync after the command must not
@@ -34,12 +35,13 @@ from roost.protocol.commands import (
     Noop,
     Search,
     SearchKey,
+    Status,
 )
 from roost.session.selected import SelectedView
 
 MAX_MESSAGES = 100
 MAX_SEARCHED = 2000
-_ALWAYS = (Noop, Check, Capability, Id)
+_ALWAYS = (Noop, Check, Capability, Id, Status)  # STATUS: trigger-kept counters
 _HEADER_SECTIONS = frozenset({"HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT"})
 _BODY_KEYS = frozenset({"BODY", "TEXT"})
 

@@ -142,7 +142,6 @@ class _Listener:
 
 @dataclass
 class _Supervisor:
-    config: Config
     listeners: list[_Listener]
     workers: list[_Worker]
     stopping: bool = False
@@ -269,7 +268,7 @@ def serve(config: Config) -> int:
             listener.sock.close()
         raise
     log_event(log, "supervisor", workers=",".join(str(w.pid) for w in workers))
-    supervisor = _Supervisor(config, listeners, workers)
+    supervisor = _Supervisor(listeners, workers)
     try:
         run_loop(supervisor.run(), config.event_loop)
     finally:

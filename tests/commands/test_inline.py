@@ -49,7 +49,7 @@ def _inline(client: Client, text: str) -> bool:
         ("a STORE 1 +FLAGS (\\Seen)", False),
         ("a SELECT INBOX", False),
         ("a EXPUNGE", False),
-        ("a STATUS INBOX (MESSAGES)", False),
+        ("a STATUS INBOX (MESSAGES UNSEEN RECENT HIGHESTMODSEQ)", True),
     ],
 )
 def test_light_reads(selected: Client, command: str, light: bool) -> None:
