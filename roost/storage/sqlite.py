@@ -340,6 +340,12 @@ class SqliteStore:
 
     @_guarded
     def take_recent(self, mailbox_id: int) -> int:
+        with self._db.read() as conn:
+            box = mailboxes.load(conn, mailbox_id)
+        if box.first_recent_uid == box.uidnext:
+            # Nothing to claim (the common case): no write transaction, so no
+            # wait behind other writers. What arrives next goes to whoever looks first.
+            return box.first_recent_uid
         with self._db.write() as txn:
             return msgs.take_recent(txn, mailbox_id)
 

@@ -79,3 +79,19 @@ def test_the_lock_is_held_from_begin_to_commit(tmp_path: Path) -> None:
         assert store.get_user(user.name) is not None
     finally:
         store.close()
+
+
+def test_take_recent_with_nothing_to_claim_does_not_wait_for_writers(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "data")
+    other = SqliteStore(tmp_path / "data")
+    try:
+        box = mailbox(store, new_user(store)).id
+        store.append(box, [NewMessage(raw_message(1))])
+        assert store.take_recent(box) == 1  # claims message 1 (a write)
+        with other._db.write():  # another process is writing
+            started = time.monotonic()
+            assert store.take_recent(box) == 2  # nothing new: answered from a read
+            assert time.monotonic() - started < 0.5
+    finally:
+        store.close()
+        other.close()
