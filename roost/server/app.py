@@ -72,6 +72,12 @@ def split_address(address: str) -> tuple[str | None, int]:
     return (host or None), int(port)
 
 
+def log_listening(name: str, bound: tuple[str, int], *, implicit_tls: bool) -> None:
+    """The "listening" line (scripts and tests read the bound port from it)."""
+    tls_mode = "implicit" if implicit_tls else "starttls"
+    log_event(log, "listening", listener=name, address=f"{bound[0]}:{bound[1]}", tls=tls_mode)
+
+
 class Server:
     def __init__(self, config: Config, *, listen: bool = True) -> None:
         self.config = config
@@ -144,8 +150,7 @@ class Server:
         self._listeners.append(listener)
         bound = listener.sockets[0].getsockname()
         self.ports[name] = (bound[0], bound[1])
-        tls_mode = "implicit" if implicit_tls else "starttls"
-        log_event(log, "listening", listener=name, address=f"{bound[0]}:{bound[1]}", tls=tls_mode)
+        log_listening(name, bound, implicit_tls=implicit_tls)
 
     async def _supervise(self, ready: asyncio.Event) -> None:
         async with asyncio.TaskGroup() as group:

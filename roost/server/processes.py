@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 from roost.config import Config
 from roost.server import tls
-from roost.server.app import Server, split_address
+from roost.server.app import Server, log_listening, split_address
 from roost.server.logging import log_event
 from roost.server.loop import run as run_loop
 from roost.storage.sqlite import SqliteStore
@@ -240,9 +240,7 @@ def _bind(name: str, address: str) -> socket.socket:
     except BaseException:
         sock.close()
         raise
-    bound = sock.getsockname()
-    log_event(log, "listening", listener=name, address=f"{bound[0]}:{bound[1]}",
-              tls="implicit" if name == "imaps" else "starttls")  # fmt: skip
+    log_listening(name, sock.getsockname(), implicit_tls=name == "imaps")
     return sock
 
 

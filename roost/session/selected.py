@@ -53,7 +53,7 @@ from roost.protocol.commands import SYSTEM_FLAGS, SequenceSet
 from roost.protocol.values import Atom, encode_value
 from roost.session.flag_classes import FLIP, FlagClasses, Verdict, both, uid_mask
 from roost.session.mailbox_cache import CACHE, Snapshot
-from roost.storage.interface import MailboxInfo, MailStore, MessageFlags
+from roost.storage.interface import Changes, MailboxInfo, MailStore, MessageFlags
 
 RECENT = "\\Recent"
 # The system flags a client may set (\Recent is the server's), in the order
@@ -293,14 +293,17 @@ class SelectedView:
         lines: list[bytes] = []
         if expunge_ok and self.pending_expunge:
             lines += self._announce_expunges(qresync)
-        last = self.uids[-1] if self.uids else 0
-        new = [c for c in changes.changed if c.uid > last and c.uid not in gone]
+        new = self._new_messages(changes, gone)
         if new:
             lines += self._add_messages(store, new, rev2)
         lines += self._keyword_update(changes.changed)
         lines += self._flag_updates(changes.changed, rev2, condstore, {c.uid for c in new})
         self.reported.clear()
         return lines
+
+    def _new_messages(self, changes: Changes, gone: set[int]) -> list[MessageFlags]:
+        last = self.uids[-1] if self.uids else 0
+        return [c for c in changes.changed if c.uid > last and c.uid not in gone]
 
     def _announce_expunges(self, qresync: bool) -> list[bytes]:
         gone = self.pending_expunge
@@ -323,11 +326,12 @@ class SelectedView:
         return lines
 
     def sync_writes(self, store: MailStore) -> bool:
-        """Would ``sync`` write now? Only a view that claims \\Recent does, on new messages."""
+        """Would ``sync`` write now? Only a view that claims \\Recent does, on new
+        messages (the same test as ``sync``'s)."""
         if not self._claims_recent:
             return False
         changes = store.changes_since(self.mailbox_id, self.modseq)
-        return any(m.uid >= self.uidnext for m in changes.changed)
+        return bool(self._new_messages(changes, set(changes.expunged)))
 
     def _add_messages(self, store: MailStore, new: list[MessageFlags], rev2: bool) -> list[bytes]:
         for state in new:

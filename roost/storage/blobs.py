@@ -57,9 +57,7 @@ class BlobFiles:
         return bool(_ID_RE.fullmatch(blob_id))
 
     def path(self, blob_id: str) -> Path:
-        if not self.valid_id(blob_id):
-            raise ValueError(f"invalid blob id {blob_id!r}")
-        return self.root / blob_id[0:2] / blob_id[2:4] / blob_id
+        return Path(self._text_path(blob_id))
 
     def write(self, blob_id: str, data: bytes) -> None:
         """Store ``data`` durably under ``blob_id`` (new file, fsync, directory fsync)."""
