@@ -289,7 +289,7 @@ def _render(ctx: Context, seq: int, meta: MessageMeta, attrs: list[FetchAttr]) -
         lambda: ctx.store.read_message(meta.blob_id),
         recent=meta.uid in view.recent,
         rev2=ctx.session.rev2,
-        load_header=lambda: ctx.store.read_header(meta.blob_id),
+        load_head=lambda: ctx.store.read_head(meta.blob_id),
     )
     body = b" ".join(items.render(attr) for attr in attrs)
     return b"%d FETCH (" % seq + body + b")"

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from roost.commands.section_cache import SectionCache
 from roost.mime import Part, binary_bytes, section_bytes
 from roost.mime.sections import message_section
 from roost.protocol.commands import FetchAttr, FetchBinarySize, FetchBody, Section
@@ -32,6 +33,9 @@ from roost.session.selected import flag_list
 from roost.storage.interface import MessageMeta
 
 _HEADERS = frozenset({"HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT"})
+
+# Header sections already rendered, per process (see ``section_cache``).
+HEADER_SECTIONS = SectionCache(max_bytes=16 * 1024 * 1024)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # RFC 9051 6.4.5: RFC822 = BODY[], RFC822.TEXT = BODY[TEXT] (both set \Seen);
@@ -89,11 +93,11 @@ class MessageItems:
         *,
         recent: bool,
         rev2: bool,
-        load_header: Callable[[], bytes] | None = None,
+        load_head: Callable[[], bytes] | None = None,
     ) -> None:
         self.meta = meta
         self._load_raw = load_raw
-        self._load_header = load_header
+        self._load_head = load_head
         self._raw: bytes | None = None
         self._root: Part | None = None
         self.recent = recent and not rev2
@@ -105,11 +109,21 @@ class MessageItems:
         return self._raw
 
     def _own_section(self, section: Section) -> bytes | None:
-        """A section of the message itself; its header alone serves the header
-        sections, so a big message's body is not read for them."""
-        if self._raw is None and self._load_header is not None and section.text in _HEADERS:
-            return message_section(self._load_header(), section)
-        return message_section(self.raw, section)
+        """A section of the message itself; header sections come from the
+        process's cache, else from the message's head alone, so a big
+        message's body is not read for them."""
+        if section.text not in _HEADERS:
+            return message_section(self.raw, section)
+        key = (self.meta.blob_id, section)
+        data = HEADER_SECTIONS.get(key)
+        if data is None:
+            if self._raw is None and self._load_head is not None:
+                data = message_section(self._load_head(), section)
+            else:
+                data = message_section(self.raw, section)
+            if data is not None:
+                HEADER_SECTIONS.put(key, data)
+        return data
 
     @property
     def root(self) -> Part:

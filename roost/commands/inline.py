@@ -12,7 +12,7 @@ Rules:
   EXPUNGE, SELECT (claims \\Recent) and the rest are never light.
 - No message bodies: only the message's own header sections (``HEADER``,
   ``HEADER.FIELDS[.NOT]``, ``RFC822.HEADER``: the store reads just the header,
-  ``read_header``) and the precomputed items, for at most ``MAX_MESSAGES``
+  ``read_head``) and the precomputed items, for at most ``MAX_MESSAGES``
   messages.
 - STATUS reads a few counters (kept by triggers), whatever the mailbox's size.
 - SEARCH: flag keys only (the view answers them) on any mailbox; other keys,

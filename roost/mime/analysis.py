@@ -11,13 +11,13 @@ from roost.mime.bodystructure import body_value
 from roost.mime.envelope import envelope
 from roost.mime.headers import field_list
 from roost.mime.part import Analysis, Part
-from roost.mime.structure import build
+from roost.mime.structure import build_with_header
 
 
 def analyse(raw: bytes) -> Analysis:
     """Analyse a stored message (bytes exactly as stored)."""
-    root = build(raw)
-    cache: dict[int, bytes] = {}
+    root, fields = build_with_header(raw)
+    cache: dict[int, bytes] = {id(root): envelope(raw, fields)}
 
     def envelope_of(message: Part) -> bytes:
         key = id(message)
@@ -26,8 +26,9 @@ def analyse(raw: bytes) -> Analysis:
         return cache[key]
 
     return Analysis(
-        envelope=envelope_of(root),
+        envelope=cache[id(root)],
         body=body_value(root, envelope_of, extended=False),
         bodystructure=body_value(root, envelope_of, extended=True),
         structure=root,
+        header_fields=fields,
     )

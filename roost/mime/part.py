@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from roost.mime.headers import Field
+
 Params = list[tuple[str, str]]
 
 
@@ -91,6 +93,9 @@ class Analysis:
     body: bytes
     bodystructure: bytes
     structure: Part
+    # The top-level header's fields (offsets into the message, which is also
+    # its header block's start), for the search index without a second scan.
+    header_fields: list[Field] = field(default_factory=list)
 
 
 def _pack(p: Part) -> list[Any]:

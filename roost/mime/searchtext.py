@@ -17,7 +17,7 @@ import re
 
 from roost.mime.decode import decode_charset, decode_transfer
 from roost.mime.errors import UnknownEncoding
-from roost.mime.headers import field_list, first_value, header_end, raw_value
+from roost.mime.headers import Field, field_list, first_value, header_end, raw_value
 from roost.mime.part import Part
 from roost.mime.rfc2047 import decode_words
 
@@ -48,9 +48,13 @@ def decoded_header(header: bytes) -> str:
     return "\n".join(lines)
 
 
-def sent_date(header: bytes) -> datetime.date | None:
-    """The date part of the first Date field, or None when there is none or it is unreadable."""
-    value = first_value(header, field_list(header, 0, len(header)), b"date")
+def sent_date(header: bytes, fields: list[Field] | None = None) -> datetime.date | None:
+    """The date part of the first Date field, or None when there is none or it is unreadable.
+
+    ``fields``: the header's fields when the caller has scanned it already."""
+    if fields is None:
+        fields = field_list(header, 0, len(header))
+    value = first_value(header, fields, b"date")
     if value is None:
         return None
     m = _RFC_DATE.search(value)

@@ -17,8 +17,10 @@ Rules:
 
 from __future__ import annotations
 
+import functools
+
 from roost.mime.decode import decode_transfer
-from roost.mime.headers import field_list, header_end
+from roost.mime.headers import header_end, select_fields
 from roost.mime.part import Part
 from roost.protocol.commands import Section
 
@@ -93,17 +95,15 @@ def _message_section(
     if text == "TEXT":
         return raw[body_start:body_end]
     if text in ("HEADER.FIELDS", "HEADER.FIELDS.NOT"):
-        wanted = {n.lower().encode("utf-8", "surrogateescape") for n in names}
-        keep = text == "HEADER.FIELDS"
-        out = bytearray()
-        for f in field_list(raw, header_start, body_start):
-            if (f.name in wanted) == keep:
-                out += raw[f.start : f.end]
-                if raw[f.end - 1] != 0x0A:  # a last field without its line break
-                    out += b"\r\n"
-        out += b"\r\n"
-        return bytes(out)
+        return select_fields(raw, header_start, body_start, _names(names), text == "HEADER.FIELDS")
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _names(names: tuple[str, ...]) -> frozenset[bytes]:
+    """Field names as the scanner gives them (lower-case bytes); a client asks
+    for the same few lists again and again."""
+    return frozenset(n.lower().encode("utf-8", "surrogateescape") for n in names)
 
 
 def binary_bytes(raw: bytes, root: Part, part: tuple[int, ...]) -> bytes | None:

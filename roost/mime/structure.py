@@ -29,7 +29,14 @@ MAX_PARTS = 10000
 
 def build(raw: bytes) -> Part:
     """The part tree of a whole message."""
-    return _Builder(raw).entity(0, len(raw), 0, ("text", "plain"))
+    return build_with_header(raw)[0]
+
+
+def build_with_header(raw: bytes) -> tuple[Part, list[Field]]:
+    """The part tree and the fields of the message's own header (scanned once)."""
+    builder = _Builder(raw)
+    root = builder.entity(0, len(raw), 0, ("text", "plain"))
+    return root, builder.root_fields
 
 
 def count_lines(raw: bytes, start: int, end: int) -> int:
@@ -43,10 +50,13 @@ class _Builder:
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         self.count = 0
+        self.root_fields: list[Field] = []
 
     def entity(self, start: int, end: int, depth: int, default: tuple[str, str]) -> Part:
         body_start, fields = scan_header(self.raw, start, end)
         part = Part(start, body_start, end)
+        if depth == 0:
+            self.root_fields = fields
         apply_headers(part, self.raw, fields, default)
         self.count += 1
         if part.type == "multipart":

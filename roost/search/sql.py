@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from roost.mime.headers import field_list, raw_value
+from roost.mime.headers import Field, field_list, raw_value
 from roost.mime.rfc2047 import decode_words
 from roost.mime.searchtext import sent_date
 from roost.protocol.commands import SearchKey, SequenceSet
@@ -116,15 +116,18 @@ def column_text(values: Sequence[str]) -> str | None:
     return _clean(SEPARATOR.join(v.casefold() for v in values))
 
 
-def index_header(header: bytes) -> HeaderIndex:
-    """The searchable columns of a message, from its top-level header block."""
+def index_header(header: bytes, fields: list[Field] | None = None) -> HeaderIndex:
+    """The searchable columns of a message, from its top-level header block
+    (and its fields, when the caller has scanned them already)."""
+    if fields is None:
+        fields = field_list(header, 0, len(header))
     found: dict[str, list[str]] = {name: [] for name in HEADER_COLUMNS}
-    for f in field_list(header, 0, len(header)):
+    for f in fields:
         # Field names are ASCII bytes, compared lower case as ``header_values`` does.
         name = f.name.decode("ascii", "replace")
         if name in found:
             found[name].append(decode_words(raw_value(header, f)))
-    sent = sent_date(header)
+    sent = sent_date(header, fields)
     return HeaderIndex(
         *(column_text(found[name]) for name in HEADER_COLUMNS),
         sent_date=None if sent is None else sent.isoformat(),

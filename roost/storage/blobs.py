@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from roost.mime.headers import header_end
-from roost.mime.searchtext import header_block
 
 _ID_RE = re.compile(r"[0-9a-f]{32}")
 _TMP_SUFFIX = ".tmp"  # left by older versions, which wrote under a temporary name
@@ -78,16 +77,17 @@ class BlobFiles:
         _fsync_dir(target.parent)
 
     def read_head(self, blob_id: str, chunk: int = 65536) -> bytes:
-        """The message's top-level header (with its blank line), reading no more than needed."""
+        """The message's first bytes, holding at least its whole top-level
+        header (with its blank line): one chunk unless the header is longer."""
         with open(self._text_path(blob_id), "rb", buffering=0) as file:
             head = file.read(chunk)
             if len(head) == chunk:
                 # Scan only whole lines: a cut line could look like the end of the header.
                 whole = head[: head.rfind(b"\n") + 1]
                 if header_end(whole) < len(whole):
-                    return header_block(whole)
+                    return whole
                 head += file.readall()
-        return header_block(head)
+        return head
 
     def _text_path(self, blob_id: str) -> str:
         if not self.valid_id(blob_id):

@@ -208,14 +208,15 @@ class SqliteStore:
 
     @_guarded
     def append(self, mailbox_id: int, messages: Sequence[NewMessage]) -> AppendResult:
-        with self._db.read() as conn:
-            mailboxes.load_selectable(conn, mailbox_id)  # no body files for a missing mailbox
         blob_ids = [BlobFiles.new_id() for _ in messages]
         in_files = [
             (blob_id, message.data)
             for blob_id, message in zip(blob_ids, messages, strict=True)
             if len(message.data) > INLINE_MAX
         ]
+        if in_files:
+            with self._db.read() as conn:
+                mailboxes.load_selectable(conn, mailbox_id)  # no body files for a missing mailbox
         file_ids = [blob_id for blob_id, _ in in_files]
         writes = [self._io.submit(self._blobs.write, *job) for job in in_files]
         try:
@@ -231,8 +232,7 @@ class SqliteStore:
             self._blobs.delete(file_ids)
             raise
         with self._db.write(new_blobs=file_ids) as txn:
-            uids = msgs.append(txn, mailbox_id, prepared)
-            uidvalidity = mailboxes.load(txn.conn, mailbox_id).uidvalidity
+            uidvalidity, uids = msgs.append(txn, mailbox_id, prepared)
         return AppendResult(uidvalidity, uids)
 
     def _prepare(self, message: NewMessage, blob_id: str) -> PreparedMessage:
@@ -246,7 +246,9 @@ class SqliteStore:
             body=analysis.body,
             bodystructure=analysis.bodystructure,
             structure=analysis.structure.to_json(),
-            index=index_header(mime.header_block(message.data)),
+            index=index_header(
+                message.data[: analysis.structure.body_start], analysis.header_fields
+            ),
             data=message.data if len(message.data) <= INLINE_MAX else None,
         )
 
@@ -283,22 +285,22 @@ class SqliteStore:
 
     @_guarded
     def read_message(self, blob_id: str) -> bytes:
-        return self._read(blob_id, self._blobs.read, lambda data: data)
+        return self._read(blob_id, self._blobs.read)
 
     @_guarded
-    def read_header(self, blob_id: str) -> bytes:
-        return self._read(blob_id, self._blobs.read_head, mime.header_block)
+    def read_head(self, blob_id: str) -> bytes:
+        # A message kept in its row is in memory whole once read: cutting its
+        # header off would only cost another scan.
+        return self._read(blob_id, self._blobs.read_head)
 
-    def _read(
-        self, blob_id: str, from_file: Callable[[str], bytes], from_row: Callable[[bytes], bytes]
-    ) -> bytes:
+    def _read(self, blob_id: str, from_file: Callable[[str], bytes]) -> bytes:
         if not BlobFiles.valid_id(blob_id):
             raise StorageError(StorageErrorKind.NONEXISTENT, "no such message")
         exists, data = self._db.blob_data(blob_id)
         if not exists:  # expunged (and collected) after the caller looked it up
             raise StorageError(StorageErrorKind.EXPUNGEISSUED, "message was expunged")
         if data is not None:
-            return from_row(data)
+            return data
         try:
             return from_file(blob_id)
         except FileNotFoundError as exc:

@@ -28,8 +28,8 @@ Rules:
 - On any error a write's changes are rolled back and blob files written for
   it are removed: nothing is half done.
 - Checkpoints (copying the WAL back into the database file, with its own
-  fsyncs) run in a background thread once the WAL passes
-  ``CHECKPOINT_BYTES``, not inside whichever COMMIT happened to cross
+  fsyncs) run in a background thread once the WAL holds ``CHECKPOINT_BYTES``
+  not yet copied back (``wal_backlog``), not inside whichever COMMIT happened to cross
   SQLite's auto-checkpoint mark: that write's client would wait for it.
 """
 
@@ -40,6 +40,7 @@ import json
 import logging
 import os
 import sqlite3
+import struct
 import threading
 import time
 from collections import deque
@@ -314,11 +315,7 @@ class Database:
             self.blobs.delete(due)
 
     def _maybe_checkpoint(self) -> None:
-        try:
-            size = os.stat(f"{self.path}-wal").st_size
-        except OSError:
-            return
-        if size < CHECKPOINT_BYTES:
+        if wal_backlog(self.path) < CHECKPOINT_BYTES:
             return
         if self._checkpointer is None:
             with self._all_lock:
@@ -376,6 +373,30 @@ class Database:
                 (json_list(ids),),
             ).fetchall()
         return {r[0] for r in rows}
+
+
+def wal_backlog(path: Path) -> int:
+    """Bytes of pages in the WAL not yet copied back into the database file.
+
+    The WAL file keeps its size after a checkpoint (it is written again from
+    the start), so its size says nothing; the wal-index header in ``-shm``
+    (SQLite's documented WAL file format, native byte order) counts frames:
+    ``mxFrame`` (u32 at 16) written, ``nBackfill`` (u32 at 96) copied back,
+    page size a u16 at 14 (1 meaning 65536)."""
+    try:
+        with open(f"{path}-shm", "rb") as shm:
+            header = shm.read(_WAL_INDEX_HEADER)
+    except OSError:
+        return 0
+    if len(header) < _WAL_INDEX_HEADER:
+        return 0
+    page_size, frames = struct.unpack_from("=HI", header, 14)
+    (backfilled,) = struct.unpack_from("=I", header, 96)
+    page_size = 65536 if page_size == 1 else page_size
+    return max(0, frames - backfilled) * page_size
+
+
+_WAL_INDEX_HEADER = 136
 
 
 def _collect_dead_blobs(conn: sqlite3.Connection) -> list[str]:

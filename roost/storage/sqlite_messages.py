@@ -93,10 +93,13 @@ def _bump(txn: WriteTxn, box: mailboxes.MailboxRow, uidnext: int, modseq: int) -
     txn.touch(box.user_id, box.id)
 
 
-def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) -> list[int]:
+def append(
+    txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]
+) -> tuple[int, list[int]]:
+    """Adds the messages; returns (the mailbox's UIDVALIDITY, their UIDs)."""
     box = mailboxes.load_selectable(txn.conn, mailbox_id)
     if not prepared:
-        return []
+        return box.uidvalidity, []
     modseq = box.highestmodseq + 1
     known = _keyword_map(txn.conn, box.id)
     uids = list(range(box.uidnext, box.uidnext + len(prepared)))
@@ -128,7 +131,7 @@ def append(txn: WriteTxn, mailbox_id: int, prepared: Sequence[PreparedMessage]) 
     )
     _add_keywords(txn.conn, box.id, new_keywords)
     _bump(txn, box, uids[-1] + 1, modseq)
-    return uids
+    return box.uidvalidity, uids
 
 
 def _insert_messages(conn: sqlite3.Connection, rows: list[tuple]) -> None:

@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from roost.mime.searchtext import header_block
 from roost.search.sql import FLAG_BITS, INDEX_COLUMNS, index_header
 from roost.storage.blobs import BlobFiles
 
@@ -226,7 +227,7 @@ def _index_blobs(conn: sqlite3.Connection) -> None:
 
 def _index_file(blobs: BlobFiles, blob_id: str) -> tuple[str | None, ...] | None:
     try:
-        return index_header(blobs.read_head(blob_id)).values()
+        return index_header(header_block(blobs.read_head(blob_id))).values()
     except (OSError, ValueError):
         return None
 

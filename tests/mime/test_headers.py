@@ -12,7 +12,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roost.mime.headers import Field, scan_header
+from roost.mime.headers import Field, scan_header, select_fields
 
 _NAME = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
 
@@ -87,3 +87,22 @@ def test_last_field_without_line_break_runs_to_the_end() -> None:
         len(raw),
         [Field(b"to", 0, 3, 7), Field(b"subject", 7, 16, len(raw))],
     )
+
+
+_NAMES = st.frozensets(st.sampled_from([b"subject", b"from", b"x-a", b"to"]), max_size=3)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_RAW, _NAMES, st.booleans(), st.data())
+def test_select_fields_agrees_with_the_line_reading(
+    raw: bytes, names: frozenset[bytes], keep: bool, data: st.DataObject
+) -> None:
+    start = data.draw(st.integers(0, len(raw)))
+    end = data.draw(st.integers(start, len(raw)))
+    expected = bytearray()
+    for f in reference_scan(raw, start, end)[1]:
+        if (f.name in names) == keep:
+            expected += raw[f.start : f.end]
+            if raw[f.end - 1] != 0x0A:
+                expected += b"\r\n"
+    assert select_fields(raw, start, end, names, keep) == bytes(expected) + b"\r\n"

@@ -3,6 +3,7 @@ all-or-nothing, and none returns before the COMMIT that covers it."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -233,3 +234,48 @@ def test_checkpoints_run_in_the_background(tmp_path: Path, monkeypatch) -> None:
     finally:
         store.close()
     assert not thread.is_alive()
+
+
+def test_wal_backlog_counts_pages_not_yet_checkpointed(tmp_path: Path) -> None:
+    """The WAL file keeps its size after a checkpoint; the backlog does not."""
+    store = SqliteStore(tmp_path / "data")
+    wal = tmp_path / "data" / "roost.db-wal"
+    try:
+        box = mailbox(store, new_user(store))
+        store.append(box.id, [NewMessage(raw_message(n)) for n in range(20)])
+        backlog = sqlite_db.wal_backlog(store._db.path)
+        assert backlog > 0
+        assert backlog % 4096 == 0
+        assert backlog <= wal.stat().st_size
+        with sqlite3.connect(store._db.path) as conn:
+            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and frames == copied
+        assert sqlite_db.wal_backlog(store._db.path) == 0
+        assert wal.stat().st_size > 0
+        store.append(box.id, [NewMessage(raw_message(99))])
+        assert 0 < sqlite_db.wal_backlog(store._db.path) < backlog
+    finally:
+        store.close()
+
+
+def test_no_checkpoint_while_the_backlog_is_small(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Once the WAL file is big, commits alone must not start checkpoints."""
+    monkeypatch.setattr(sqlite_db, "CHECKPOINT_BYTES", 256 * 1024)
+    store = SqliteStore(tmp_path / "data")
+    try:
+        box = mailbox(store, new_user(store))
+        big = [NewMessage(raw_message(n) + b"x" * 4000) for n in range(80)]
+        store.append(box.id, big)  # over the mark: one checkpoint is asked for
+        wanted = store._db._checkpoint_wanted
+        deadline = time.monotonic() + 10
+        while sqlite_db.wal_backlog(store._db.path) >= sqlite_db.CHECKPOINT_BYTES:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        while wanted.is_set():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        for n in range(5):  # ~16 KiB each: the file is big, the backlog is not
+            store.store_flags(box.id, [n + 1], "+", ["\\Seen"])
+            assert not wanted.is_set()
+    finally:
+        store.close()
