@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from roost.commands.errors import CommandError
-from roost.commands.fetch_items import MessageItems, sets_seen
+from roost.commands.fetch_items import MessageItems, Renderer, renderer, sets_seen
 from roost.mime import UnknownEncoding
 from roost.protocol.commands import Fetch, FetchAttr, SequenceSet
 from roost.session.selected import compact_set, flag_list, keywords_of, mailbox_flags
@@ -134,22 +134,36 @@ def _fetch_batch(
     if cmd.changedsince is not None:
         metas = {u: m for u, m in metas.items() if m.modseq > cmd.changedsince}
     newly_seen = _mark_seen(ctx, metas) if mark_seen else set()
+    plain, seen = _Plan(_shown(condstore, attrs, False)), _Plan(_shown(condstore, attrs, True))
     unknown_cte = False
+    announced: set[frozenset[str]] = set()
     for seq, uid in batch:
         meta = metas.get(uid)
         if meta is None:  # expunged meanwhile, or unchanged since CHANGEDSINCE
             continue
-        shown = _shown(condstore, attrs, uid in newly_seen)
+        plan = seen if uid in newly_seen else plain
         try:
-            payload = _render(ctx, seq, meta, shown)
+            payload = _render(ctx, seq, meta, plan.renderers)
         except UnknownEncoding:
             unknown_cte = True
             continue
-        if "FLAGS" in shown:
-            announce_keywords(ctx, meta.flags)
-            view.set_flags(uid, meta.flags, meta.modseq if "MODSEQ" in shown else None)
+        if plan.flags:
+            if meta.flags not in announced:  # few distinct flag sets per batch
+                announce_keywords(ctx, meta.flags)
+                announced.add(meta.flags)
+            view.set_flags(uid, meta.flags, meta.modseq if plan.modseq else None)
         ctx.untagged(payload)
     return unknown_cte
+
+
+class _Plan:
+    """One response's items, turned into renderers once per batch, not per message."""
+
+    def __init__(self, shown: list[FetchAttr]) -> None:
+        names = {a for a in shown if isinstance(a, str)}
+        self.renderers = [renderer(a) for a in shown]
+        self.flags = "FLAGS" in names
+        self.modseq = "MODSEQ" in names
 
 
 _FROM_VIEW = frozenset({"UID", "FLAGS"})
@@ -282,17 +296,16 @@ def _mark_seen(ctx: Context, metas: dict[int, MessageMeta]) -> set[int]:
     return {state.uid for state in changed}
 
 
-def _render(ctx: Context, seq: int, meta: MessageMeta, attrs: list[FetchAttr]) -> bytes:
-    view = ctx.view
+def _render(ctx: Context, seq: int, meta: MessageMeta, renderers: list[Renderer]) -> bytes:
+    store = ctx.store
     items = MessageItems(
         meta,
-        lambda: ctx.store.read_message(meta.blob_id),
-        recent=meta.uid in view.recent,
+        store.read_message,
+        recent=meta.uid in ctx.view.recent,
         rev2=ctx.session.rev2,
-        load_head=lambda: ctx.store.read_head(meta.blob_id),
+        read_head=store.read_head,
     )
-    body = b" ".join(items.render(attr) for attr in attrs)
-    return b"%d FETCH (" % seq + body + b")"
+    return b"%d FETCH (" % seq + b" ".join([render(items) for render in renderers]) + b")"
 
 
 __all__ = [

@@ -28,7 +28,7 @@ from roost.commands.section_cache import SectionCache
 from roost.mime import Part, binary_bytes, section_bytes
 from roost.mime.sections import message_section
 from roost.protocol.commands import FetchAttr, FetchBinarySize, FetchBody, Section
-from roost.protocol.values import Literal, Value, encode_astring, encode_value
+from roost.protocol.values import Literal, encode_astring, encode_value
 from roost.session.selected import flag_list
 from roost.storage.interface import MessageMeta
 
@@ -89,15 +89,16 @@ class MessageItems:
     def __init__(
         self,
         meta: MessageMeta,
-        load_raw: Callable[[], bytes],
+        read_message: Callable[[str], bytes],
         *,
         recent: bool,
         rev2: bool,
-        load_head: Callable[[], bytes] | None = None,
+        read_head: Callable[[str], bytes] | None = None,
     ) -> None:
+        """``read_message`` and ``read_head`` (the store's) are given the blob id."""
         self.meta = meta
-        self._load_raw = load_raw
-        self._load_head = load_head
+        self._read_message = read_message
+        self._read_head = read_head
         self._raw: bytes | None = None
         self._root: Part | None = None
         self.recent = recent and not rev2
@@ -105,25 +106,8 @@ class MessageItems:
     @property
     def raw(self) -> bytes:
         if self._raw is None:
-            self._raw = self._load_raw()
+            self._raw = self._read_message(self.meta.blob_id)
         return self._raw
-
-    def _own_section(self, section: Section) -> bytes | None:
-        """A section of the message itself; header sections come from the
-        process's cache, else from the message's head alone, so a big
-        message's body is not read for them."""
-        if section.text not in _HEADERS:
-            return message_section(self.raw, section)
-        key = (self.meta.blob_id, section)
-        data = HEADER_SECTIONS.get(key)
-        if data is None:
-            if self._raw is None and self._load_head is not None:
-                data = message_section(self._load_head(), section)
-            else:
-                data = message_section(self.raw, section)
-            if data is not None:
-                HEADER_SECTIONS.put(key, data)
-        return data
 
     @property
     def root(self) -> Part:
@@ -133,57 +117,107 @@ class MessageItems:
 
     def render(self, attr: FetchAttr) -> bytes:
         """``NAME value`` for one item; may raise ``roost.mime.UnknownEncoding`` (BINARY)."""
-        if isinstance(attr, FetchBody):
-            return self._render_body(attr)
-        if isinstance(attr, FetchBinarySize):
-            data = binary_bytes(self.raw, self.root, attr.part)
-            size = 0 if data is None else len(data)
-            return b"BINARY.SIZE[%s] %d" % (_part_spec(attr.part), size)
-        return self._render_simple(attr)
+        return renderer(attr)(self)
 
-    def _render_simple(self, attr: str) -> bytes:
-        meta = self.meta
-        if attr == "FLAGS":
-            return b"FLAGS " + _flag_text(meta.flags, self.recent)
-        if attr == "UID":
-            return b"UID %d" % meta.uid
-        if attr == "INTERNALDATE":
-            return b"INTERNALDATE " + format_internaldate(meta.internaldate)
-        if attr == "RFC822.SIZE":
-            return b"RFC822.SIZE %d" % meta.size
-        if attr == "MODSEQ":
-            return b"MODSEQ (%d)" % meta.modseq
-        if attr == "ENVELOPE":
-            return b"ENVELOPE " + meta.envelope
-        if attr == "BODY":
-            return b"BODY " + meta.body
-        if attr == "BODYSTRUCTURE":
-            return b"BODYSTRUCTURE " + meta.bodystructure
-        if attr in _RFC822_SECTIONS:
-            data = self._own_section(_RFC822_SECTIONS[attr])
-            return attr.encode("ascii") + b" " + _nliteral(data)
-        raise ValueError(f"unknown fetch attribute {attr!r}")
-
-    def _render_body(self, attr: FetchBody) -> bytes:
-        part = attr.section.part
-        if attr.binary:
-            data = binary_bytes(self.raw, self.root, part) if part else self.raw
-            name = b"BINARY[" + _part_spec(part) + b"]"
-        else:
-            section = attr.section  # the message's own sections need no part tree
-            data = (
-                section_bytes(self.raw, self.root, section) if part else self._own_section(section)
-            )
-            name = b"BODY[" + section_spec(section) + b"]"
-        if attr.partial is not None:
-            origin, length = attr.partial
-            name += b"<%d>" % origin
+    def header_section(self, section: Section, spec: bytes) -> bytes | None:
+        """A header section of the message itself, from the process's cache
+        when another session (or this one) sent it before; ``spec`` is
+        ``section_spec(section)``, which names the section exactly."""
+        key = (self.meta.blob_id, spec)
+        data = HEADER_SECTIONS.get(key)
+        if data is None:
+            if self._raw is None and self._read_head is not None:
+                data = message_section(self._read_head(self.meta.blob_id), section)
+            else:
+                data = message_section(self.raw, section)
             if data is not None:
-                data = data[origin : origin + length]
+                HEADER_SECTIONS.put(key, data)
+        return data
+
+
+Renderer = Callable[[MessageItems], bytes]
+
+
+@lru_cache(maxsize=1024)  # a client asks for the same few items again and again
+def renderer(attr: FetchAttr) -> Renderer:
+    """The function rendering ``NAME value`` of one item, chosen once per item
+    rather than once per message. May raise ``UnknownEncoding`` (BINARY)."""
+    if isinstance(attr, FetchBody):
+        return _body_renderer(attr)
+    if isinstance(attr, FetchBinarySize):
+        name = b"BINARY.SIZE[" + _part_spec(attr.part) + b"] "
+
+        def binary_size(items: MessageItems) -> bytes:
+            data = binary_bytes(items.raw, items.root, attr.part)
+            return name + b"%d" % (0 if data is None else len(data))
+
+        return binary_size
+    simple = _SIMPLE.get(attr)
+    if simple is not None:
+        return simple
+    if attr in _RFC822_SECTIONS:
+        section = _RFC822_SECTIONS[attr]
+        prefix = attr.encode("ascii") + b" "
+        if section.text == "HEADER":
+            spec = section_spec(section)
+            return lambda items: prefix + _nliteral(items.header_section(section, spec))
+        return lambda items: prefix + _nliteral(message_section(items.raw, section))
+    raise ValueError(f"unknown fetch attribute {attr!r}")
+
+
+def _body_renderer(attr: FetchBody) -> Renderer:
+    section, part, partial = attr.section, attr.section.part, attr.partial
+    if attr.binary:
+        name = b"BINARY[" + _part_spec(part) + b"]"
+
+        def data_of(items: MessageItems) -> bytes | None:
+            return binary_bytes(items.raw, items.root, part) if part else items.raw
+
+    else:
+        spec = section_spec(section)
+        name = b"BODY[" + spec + b"]"
+        if part:
+
+            def data_of(items: MessageItems) -> bytes | None:
+                return section_bytes(items.raw, items.root, section)
+
+        elif section.text in _HEADERS:  # the message's own header: no part tree, maybe cached
+
+            def data_of(items: MessageItems) -> bytes | None:
+                return items.header_section(section, spec)
+
+        else:
+
+            def data_of(items: MessageItems) -> bytes | None:
+                return message_section(items.raw, section)
+
+    if partial is not None:
+        name += b"<%d>" % partial[0]
+    binary = attr.binary
+
+    def body(items: MessageItems) -> bytes:
+        data = data_of(items)
+        if partial is not None and data is not None:
+            data = data[partial[0] : partial[0] + partial[1]]
         if data is None:
             return name + b" NIL"
-        value: Value = Literal(data, binary=attr.binary and b"\x00" in data)
-        return name + b" " + encode_value(value)
+        if binary and b"\x00" in data:  # literal8 (RFC 3516 4.3)
+            return name + b" ~{%d}\r\n" % len(data) + data
+        return name + b" {%d}\r\n" % len(data) + data
+
+    return body
+
+
+_SIMPLE: dict[str, Renderer] = {
+    "FLAGS": lambda items: b"FLAGS " + _flag_text(items.meta.flags, items.recent),
+    "UID": lambda items: b"UID %d" % items.meta.uid,
+    "INTERNALDATE": lambda items: b"INTERNALDATE " + format_internaldate(items.meta.internaldate),
+    "RFC822.SIZE": lambda items: b"RFC822.SIZE %d" % items.meta.size,
+    "MODSEQ": lambda items: b"MODSEQ (%d)" % items.meta.modseq,
+    "ENVELOPE": lambda items: b"ENVELOPE " + items.meta.envelope,
+    "BODY": lambda items: b"BODY " + items.meta.body,
+    "BODYSTRUCTURE": lambda items: b"BODYSTRUCTURE " + items.meta.bodystructure,
+}
 
 
 @lru_cache(maxsize=256)

@@ -235,7 +235,7 @@ class NotifyState:
                 continue  # expunged meanwhile
             items = MessageItems(
                 meta,
-                lambda blob=meta.blob_id: store.read_message(blob),  # type: ignore[misc]
+                store.read_message,
                 recent=uid in view.recent,
                 rev2=session.rev2,
             )
