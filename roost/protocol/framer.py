@@ -51,6 +51,8 @@ class _State(enum.Enum):
     SKIP = "skip"  # dropping the data of a refused non-synchronizing literal
     DISCARD = "discard"  # dropping the rest of a refused line
 
+    __hash__ = object.__hash__  # identity, as in ``roost.session.state.State``
+
 
 class Framer:
     """Splits a byte stream into commands; see the module docstring."""

@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -42,6 +43,7 @@ def canonical_inbox(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)  # clients name the same few mailboxes all day
 def name_from_wire(wire: str, *, utf8: bool) -> str:
     """The storage name for a client's mailbox argument."""
     if not utf8:
@@ -52,6 +54,7 @@ def name_from_wire(wire: str, *, utf8: bool) -> str:
     return canonical_inbox(wire)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_to_wire(name: str, *, utf8: bool) -> bytes:
     """The mailbox as an astring for this client (atom when possible)."""
     text = name if utf8 else encode_mutf7(name)
