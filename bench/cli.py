@@ -3,6 +3,7 @@
     scripts/bench [--quick]
                   [--workloads mixed,bigmailbox,qresync,append,compress,login,push,idle]
                   [--out FILE] [--million] [--keep] [--workdir DIR]
+                  [--roost-fsync always|optimized]
 
 Steps: make the accounts (one Argon2id PHC string per user, given to both
 servers), write both servers' configs, load the same mailboxes into both
@@ -63,6 +64,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.md")
     parser.add_argument("--million", action="store_true",
                         help="add a 1,000,000-message mailbox to the growth series (slow)")  # fmt: skip
+    parser.add_argument("--roost-fsync", choices=("always", "optimized"), default="always",
+                        help="roost's fsync setting (default: always, roost's default; "
+                             "optimized is the policy of Dovecot's mail_fsync = optimized)")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the run directory")
     parser.add_argument("--workdir", type=Path, help="where to make the run directory")
     args = parser.parse_args(argv)
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: dovecot not found; scripts/bench installs dovecot-imapd", file=sys.stderr)
         return 2
     plan = Plan.small() if args.quick else Plan.full(args.million)
+    roost_server.FSYNC = args.roost_fsync
     raise_nofile()
     signal.signal(signal.SIGTERM, _stop_on_signal)
     run_dir = Path(tempfile.mkdtemp(prefix="roost-bench-", dir=args.workdir))
@@ -311,8 +316,9 @@ class Suite:
             "",
             f"- Machine: {machine()}; the load generator ({p.processes} processes) runs on the "
             "same cores as the servers.",
-            f"- Servers: {roost_server.version()}; Dovecot {dovecot_mod.version()} "
-            "(Maildir, ssl=no, high-performance login mode; see bench/dovecot.py).",
+            f"- Servers: {roost_server.version()} (fsync = {roost_server.FSYNC}); Dovecot "
+            f"{dovecot_mod.version()} (Maildir, ssl=no, mail_fsync = optimized, "
+            "high-performance login mode; see bench/dovecot.py).",
             f"- Passwords: {STANDARD_ARGON2.describe()} on both (the same PHC strings); "
             f"IDLE users: {CHEAP_ARGON2.describe()}.",
             f"- Loading: {loads}.",

@@ -2,9 +2,10 @@
 
 It gets a TOML config in the run directory: 127.0.0.1 on a free port, no
 implicit-TLS listener, plaintext logins allowed (like Dovecot's ``ssl = no``),
-and the Argon2id parameters of the accounts' hashes, so roost never re-hashes
-a password on login (it upgrades hashes whose parameters differ from its
-config) and a login costs exactly what it costs Dovecot.
+roost's default ``fsync = "always"`` (see ``FSYNC``), and the Argon2id
+parameters of the accounts' hashes, so roost never re-hashes a password on
+login (it upgrades hashes whose parameters differ from its config) and a
+login costs exactly what it costs Dovecot.
 
 Mail is loaded before the server starts with roost's own store API
 (``SqliteStore.append`` in batches of 500, which runs the same MIME analysis
@@ -35,6 +36,11 @@ def version() -> str:
 
 # One worker process per core, as Dovecot spreads its imap processes over them.
 PROCESSES = os.cpu_count() or 1
+
+# roost's own default: every change waits for its fsync. The Dovecot instance
+# keeps Dovecot's default mail_fsync = optimized (flag changes are not
+# fsynced); ``scripts/bench --roost-fsync optimized`` gives roost that policy.
+FSYNC = "always"
 
 
 class Roost:
@@ -70,6 +76,7 @@ argon2_memory_kib = {argon2.memory_kib}
 argon2_parallelism = {argon2.parallelism}
 log_level = "INFO"
 processes = {PROCESSES}
+fsync = "{FSYNC}"
 {cache}"""
         )
 

@@ -56,6 +56,10 @@ class Config:
     log_level: str = "INFO"
     # "auto": uvloop when installed (faster), else asyncio's loop; "uvloop"; "asyncio".
     event_loop: str = "auto"
+    # "always": every change waits for its fsync. "optimized": flag changes and
+    # \Recent claims do not (as Dovecot's default mail_fsync = optimized); a
+    # power failure may then undo the last of them. New mail always waits.
+    fsync: str = "always"
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given fields replaced; ``None`` values are ignored."""

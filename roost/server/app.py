@@ -122,7 +122,7 @@ class Server:
             log_event(log, "tls-certificate", cert=cert, key=key)
         self.cert_file = cert
         context = tls.server_context(cert, key)
-        self.store = await asyncio.to_thread(SqliteStore, config.data_dir)
+        self.store = await asyncio.to_thread(SqliteStore, config.data_dir, fsync=config.fsync)
         running = asyncio.get_running_loop()
         log_event(log, "event-loop", loop=loop_name(running))
         hub = ChangeHub(running)

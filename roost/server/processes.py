@@ -249,7 +249,7 @@ def _prepare(config: Config) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     cert, key, created = tls.certificate_files(config)
     log_event(log, "tls-self-signed-created" if created else "tls-certificate", cert=cert, key=key)
-    SqliteStore(config.data_dir).close()
+    SqliteStore(config.data_dir, fsync=config.fsync).close()  # also checks the setting
 
 
 def serve(config: Config) -> int:

@@ -1,4 +1,4 @@
-"""``SqliteStore``: the embedded ``MailStore`` (SQLite for state, files for bodies).
+r"""``SqliteStore``: the embedded ``MailStore`` (SQLite for state, files for bodies).
 
 Layout under ``data_dir``: ``roost.db`` (WAL, synchronous=FULL) and
 ``blobs/ab/cd/<id>``. This class is the public face; the work is in
@@ -13,7 +13,11 @@ Rules:
   the calling thread analyses the messages: the disk wait and the parsing
   overlap instead of adding up.
 - Every public call is one transaction: reads see one snapshot, writes are
-  all-or-nothing and durable when the call returns.
+  all-or-nothing and durable when the call returns. With ``fsync =
+  "optimized"`` (like Dovecot's default ``mail_fsync = optimized``) flag
+  changes and \Recent claims are committed without an fsync: a power failure
+  may take the last of them back; new mail, copies, expunges and mailbox
+  changes are always fsynced.
 - Transient database or disk failures become ``StorageError(UNAVAILABLE)``.
 - On open, body files that no row references and that are older than
   ``orphan_grace`` seconds (left by a crash between file write and commit) are
@@ -73,6 +77,10 @@ INLINE_MAX = 64 * 1024
 # releases the GIL): enough for every worker thread to append at once.
 IO_THREADS = 8
 
+# ``fsync`` settings: "always" (every write waits for its fsync, the default)
+# and "optimized" (flag changes and \Recent claims do not).
+FSYNC_POLICIES = ("always", "optimized")
+
 # SQLite primary result codes that mean "try again later", not "roost has a bug":
 # BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN.
 _TRANSIENT = frozenset({5, 6, 7, 8, 10, 13, 14})
@@ -101,7 +109,13 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
 class SqliteStore:
     """One store for every user of the server; safe to call from many threads."""
 
-    def __init__(self, data_dir: Path, *, orphan_grace: float = 3600.0) -> None:
+    def __init__(
+        self, data_dir: Path, *, orphan_grace: float = 3600.0, fsync: str = "always"
+    ) -> None:
+        if fsync not in FSYNC_POLICIES:
+            raise ValueError(f"fsync must be one of {', '.join(FSYNC_POLICIES)}, not {fsync!r}")
+        # Flag changes and \Recent claims wait for an fsync unless "optimized".
+        self._flags_durable = fsync == "always"
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         opened = time.time()
@@ -318,7 +332,7 @@ class SqliteStore:
         flags: Iterable[str],
         unchangedsince: int | None = None,
     ) -> tuple[list[MessageFlags], list[int]]:
-        with self._db.write() as txn:
+        with self._db.write(durable=self._flags_durable) as txn:
             return msgs.store_flags(txn, mailbox_id, uids, mode, flags, unchangedsince)
 
     @_guarded
@@ -348,7 +362,7 @@ class SqliteStore:
             # Nothing to claim (the common case): no write transaction, so no
             # wait behind other writers. What arrives next goes to whoever looks first.
             return box.first_recent_uid
-        with self._db.write() as txn:
+        with self._db.write(durable=self._flags_durable) as txn:
             return msgs.take_recent(txn, mailbox_id)
 
     @_guarded

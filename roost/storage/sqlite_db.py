@@ -1,4 +1,4 @@
-"""Connections, transactions and change notification for the SQLite store.
+r"""Connections, transactions and change notification for the SQLite store.
 
 Rules:
 - One connection per thread (``threading.local``): SQLite connections must not
@@ -21,6 +21,16 @@ Rules:
   COMMIT that covers it: durability is unchanged, a write is acknowledged
   when it is on disk. One write failing rolls back to its savepoint and
   leaves the others alone; a failed COMMIT fails every write of the batch.
+- Durability per write: a write made with ``durable=False`` (the store's
+  ``fsync = "optimized"`` policy uses it for flag changes and \Recent claims,
+  as Dovecot's default ``mail_fsync = optimized`` does not fsync those) runs
+  in a batch committed with ``synchronous=NORMAL``: no fsync at COMMIT, so a
+  power failure may lose the last such changes, never corrupt the database
+  (WAL); a process crash loses nothing. The level can only change between
+  transactions, so a durable write never joins a batch begun without fsync:
+  that batch is committed first and a new one begun. A non-durable write may
+  join a durable batch (it then gets the fsync too), and any later fsync of
+  the WAL makes the earlier unsynced commits durable as well.
 - Body files whose last reference a COMMIT dropped are deleted ``FILE_GRACE``
   seconds later (at a later write, or at close): a reader that still holds an
   older snapshot (a FETCH that read the message's row before the EXPUNGE) can
@@ -73,6 +83,7 @@ class _Batch:
     """One shared write transaction: the writes in it and how it ended."""
 
     gen: int
+    durable: bool = True
     jobs: int = 0
     new_blobs: list[str] = field(default_factory=list)
     touched: set[tuple[int, int]] = field(default_factory=set)
@@ -102,6 +113,7 @@ class Database:
         self._all_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None  # used under _write_lock only
+        self._writer_durable = True  # the writer connection's synchronous level is FULL
         # Held (flock) by whichever process has a write transaction open.
         self._writer_lock = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._batch: _Batch | None = None  # the open shared transaction, if any
@@ -179,9 +191,10 @@ class Database:
         return None if row is None else int(row[0])
 
     @contextmanager
-    def write(self, new_blobs: Sequence[str] = ()) -> Iterator[WriteTxn]:
-        """One serialised, all-or-nothing write, durable when the block has
-        returned; its listeners have run by then (see group commit above).
+    def write(self, new_blobs: Sequence[str] = (), *, durable: bool = True) -> Iterator[WriteTxn]:
+        """One serialised, all-or-nothing write, committed when the block has
+        returned (and on disk, when ``durable``); its listeners have run by
+        then (see group commit above).
 
         ``new_blobs``: body files written for this write, removed if it fails.
         """
@@ -192,7 +205,12 @@ class Database:
             self._waiting -= 1
         settled = None
         try:
-            batch, conn = self._join(new_blobs)
+            if durable and self._batch is not None and not self._batch.durable:
+                # This write needs an fsync the open batch cannot give: end it first.
+                earlier = self._commit_batch()
+                if earlier is not None:
+                    self._settle(*earlier)
+            batch, conn = self._join(new_blobs, durable)
             txn = WriteTxn(conn)
             try:
                 yield txn
@@ -215,19 +233,26 @@ class Database:
                 self._settle(*settled)
         self._await(batch)
 
-    def _join(self, new_blobs: Sequence[str]) -> tuple[_Batch, sqlite3.Connection]:
+    def _join(self, new_blobs: Sequence[str], durable: bool) -> tuple[_Batch, sqlite3.Connection]:
         """The open batch (one is begun if needed) and a savepoint for this write."""
         try:
             conn = self._writer_conn()
             if self._batch is None:
+                self._set_durable(conn, durable)
                 self._begin(conn)
                 self._gen += 1
-                self._batch = _Batch(self._gen)
+                self._batch = _Batch(self._gen, durable)
             conn.execute("SAVEPOINT job")
         except BaseException:
             self.blobs.delete(new_blobs)
             raise
         return self._batch, conn
+
+    def _set_durable(self, conn: sqlite3.Connection, durable: bool) -> None:
+        """FULL (fsync at every COMMIT) or NORMAL, outside any transaction."""
+        if durable != self._writer_durable:
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+            self._writer_durable = durable
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         fcntl.flock(self._writer_lock, fcntl.LOCK_EX)
@@ -253,6 +278,7 @@ class Database:
             raise StorageError(StorageErrorKind.UNAVAILABLE, "store is closed")
         if self._writer is None:
             self._writer = sqlite_schema.connect(self.path)
+            self._writer_durable = True  # connect sets synchronous = FULL
             # Checkpoints are the background thread's job (see the module docstring).
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         return self._writer

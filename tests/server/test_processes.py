@@ -61,6 +61,7 @@ def tree(tmp_path: Path) -> Iterator[Tree]:
     config.write_text(
         f'data_dir = "{data}"\nallow_plaintext_auth = true\nprocesses = 2\n'
         "argon2_time_cost = 1\nargon2_memory_kib = 8192\n"
+        'fsync = "optimized"\n'  # flag changes without fsync must still reach every worker
     )
     process = start_serve(
         "--config", str(config), "--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0"
@@ -161,3 +162,14 @@ def test_outbox_waits_for_a_full_socket_and_coalesces_changes() -> None:
     assert len(rest[0][1]) == 1
     os.close(rest[0][1][0])
     assert [CHANGE.unpack(data)[1:] for data, _ in rest[1:]] == [(7, 9), (7, 10)]
+
+
+def test_an_unknown_fsync_setting_stops_the_server(tmp_path: Path) -> None:
+    config = tmp_path / "roost.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\nfsync = "sometimes"\nprocesses = 2\n')
+    process = start_serve("--config", str(config), "--imap", "127.0.0.1:0", "--imaps", "")
+    try:
+        assert process.wait(timeout=60) == 1
+    finally:
+        output = stop(process)
+    assert "fsync must be one of always, optimized" in output

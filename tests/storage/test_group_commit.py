@@ -279,3 +279,75 @@ def test_no_checkpoint_while_the_backlog_is_small(tmp_path: Path, monkeypatch) -
             assert not wanted.is_set()
     finally:
         store.close()
+
+
+def _sync_level(store: SqliteStore) -> int:
+    writer = store._db._writer
+    assert writer is not None
+    return writer.execute("PRAGMA synchronous").fetchone()[0]  # 1 NORMAL, 2 FULL
+
+
+def test_optimized_commits_flag_changes_without_fsync(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "data", fsync="optimized")
+    try:
+        box = mailbox(store, new_user(store))
+        store.append(box.id, [NewMessage(raw_message(1))])
+        assert _sync_level(store) == 2  # new mail: fsynced
+        store.store_flags(box.id, [1], "+", ["\\Flagged"])
+        assert _sync_level(store) == 1  # a flag change: committed, not fsynced
+        with sqlite3.connect(store._db.path) as other:  # committed all the same
+            flags = other.execute("SELECT flags FROM messages WHERE uid = 1").fetchone()[0]
+        assert "\\Flagged" in flags
+        store.expunge(box.id, [1])
+        assert _sync_level(store) == 2
+    finally:
+        store.close()
+
+
+def test_always_fsyncs_flag_changes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "data")
+    try:
+        box = mailbox(store, new_user(store))
+        store.append(box.id, [NewMessage(raw_message(1))])
+        store.store_flags(box.id, [1], "+", ["\\Flagged"])
+        assert _sync_level(store) == 2
+    finally:
+        store.close()
+
+
+def test_unknown_fsync_policy_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="fsync"):
+        SqliteStore(tmp_path / "data", fsync="never")
+
+
+def test_a_durable_write_does_not_join_a_batch_without_fsync(tmp_path: Path) -> None:
+    """Queued behind a write without fsync, a durable write gets a batch of its own."""
+    store = SqliteStore(tmp_path / "data")
+    db = store._db
+    seen: dict[str, tuple[int, bool]] = {}
+    try:
+        box = mailbox(store, new_user(store))
+        second = threading.Thread(target=lambda: durable_write("second"))
+
+        def durable_write(label: str) -> None:
+            with db.write(durable=True) as txn:
+                assert db._batch is not None
+                seen[label] = (db._batch.gen, db._batch.durable)
+                txn.conn.execute("UPDATE mailboxes SET uidnext = uidnext WHERE id = ?", (box.id,))
+
+        with db.write(durable=False) as txn:
+            assert db._batch is not None
+            seen["first"] = (db._batch.gen, db._batch.durable)
+            txn.conn.execute("UPDATE mailboxes SET uidnext = uidnext WHERE id = ?", (box.id,))
+            second.start()
+            deadline = time.monotonic() + 10
+            while db._waiting == 0:  # the durable write queues behind this one
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+        second.join()
+        assert seen["first"][1] is False
+        assert seen["second"][1] is True
+        assert seen["second"][0] > seen["first"][0]
+        assert _sync_level(store) == 2
+    finally:
+        store.close()
