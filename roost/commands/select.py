@@ -108,9 +108,13 @@ def resync(ctx: Context, view: SelectedView, params: c.QresyncParams) -> None:
     shown = [s for s in changes.changed if s.uid in view.flags and wanted(s.uid)]
     announce_keywords(ctx, (f for s in shown for f in s.flags))
     rev1 = not ctx.session.rev2
+    encoded: dict[tuple[frozenset[str], bool], bytes] = {}  # each distinct flag list once
     for state in shown:
         seq = view.seq_of(state.uid)
-        flags = flag_list(state.flags - {RECENT}, rev1 and state.uid in view.recent)
+        key = (state.flags, rev1 and state.uid in view.recent)
+        flags = encoded.get(key)
+        if flags is None:
+            flags = encoded[key] = flag_list(state.flags - {RECENT}, key[1])
         ctx.untagged(
             b"%d FETCH (UID %d FLAGS %s MODSEQ (%d))" % (seq, state.uid, flags, state.modseq)
         )

@@ -63,12 +63,17 @@ def changes_since(conn: sqlite3.Connection, mailbox_id: int, modseq: int) -> Cha
     box = mailboxes.load(conn, mailbox_id)
     if modseq >= box.highestmodseq:  # the common case of a sync: nothing happened
         return Changes(highestmodseq=box.highestmodseq, changed=[], expunged=[])
+    # INDEXED BY: for ORDER BY uid the planner would walk the whole mailbox by
+    # its primary key (10 ms at 100,000 messages) rather than sort the few rows
+    # the MODSEQ index finds; a sync after any change paid that.
     changed = conn.execute(
-        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        "SELECT uid, flags, modseq FROM messages INDEXED BY messages_modseq"
+        " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
         (box.id, modseq),
     ).fetchall()
     expunged = conn.execute(
-        "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+        "SELECT uid FROM expunged INDEXED BY expunged_modseq"
+        " WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
         (box.id, modseq),
     ).fetchall()
     return Changes(
