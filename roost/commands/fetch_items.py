@@ -141,7 +141,7 @@ Renderer = Callable[[MessageItems], bytes]
 @lru_cache(maxsize=1024)  # a client asks for the same few items again and again
 def renderer(attr: FetchAttr) -> Renderer:
     """The function rendering ``NAME value`` of one item, chosen once per item
-    rather than once per message. May raise ``UnknownEncoding`` (BINARY)."""
+    rather than once per message; calling it may raise ``UnknownEncoding`` (BINARY)."""
     if isinstance(attr, FetchBody):
         return _body_renderer(attr)
     if isinstance(attr, FetchBinarySize):
