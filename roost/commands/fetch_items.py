@@ -209,7 +209,7 @@ def _body_renderer(attr: FetchBody) -> Renderer:
 
 
 _SIMPLE: dict[str, Renderer] = {
-    "FLAGS": lambda items: b"FLAGS " + _flag_text(items.meta.flags, items.recent),
+    "FLAGS": lambda items: b"FLAGS " + flag_text(items.meta.flags, items.recent),
     "UID": lambda items: b"UID %d" % items.meta.uid,
     "INTERNALDATE": lambda items: b"INTERNALDATE " + format_internaldate(items.meta.internaldate),
     "RFC822.SIZE": lambda items: b"RFC822.SIZE %d" % items.meta.size,
@@ -221,8 +221,8 @@ _SIMPLE: dict[str, Renderer] = {
 
 
 @lru_cache(maxsize=256)
-def _flag_text(flags: frozenset[str], recent: bool) -> bytes:
-    """``flag_list`` of a flag set; messages share a handful of distinct sets."""
+def flag_text(flags: frozenset[str], recent: bool) -> bytes:
+    """``flag_list`` of a flag set, cached: messages share a handful of distinct sets."""
     return flag_list(flags, recent)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from roost.commands.context import Context
 from roost.commands.fetch import announce_keywords, uid_membership
+from roost.commands.fetch_items import flag_text
 from roost.commands.listing import list_attributes
 from roost.protocol import commands as c
 from roost.session.names import DELIMITER
@@ -32,7 +33,6 @@ from roost.session.selected import (
     RECENT,
     SelectedView,
     compact_set,
-    flag_list,
     mailbox_flags,
     permanent_flags,
 )
@@ -108,13 +108,9 @@ def resync(ctx: Context, view: SelectedView, params: c.QresyncParams) -> None:
     shown = [s for s in changes.changed if s.uid in view.flags and wanted(s.uid)]
     announce_keywords(ctx, (f for s in shown for f in s.flags))
     rev1 = not ctx.session.rev2
-    encoded: dict[tuple[frozenset[str], bool], bytes] = {}  # each distinct flag list once
     for state in shown:
         seq = view.seq_of(state.uid)
-        key = (state.flags, rev1 and state.uid in view.recent)
-        flags = encoded.get(key)
-        if flags is None:
-            flags = encoded[key] = flag_list(state.flags - {RECENT}, key[1])
+        flags = flag_text(state.flags - {RECENT}, rev1 and state.uid in view.recent)
         ctx.untagged(
             b"%d FETCH (UID %d FLAGS %s MODSEQ (%d))" % (seq, state.uid, flags, state.modseq)
         )

@@ -18,11 +18,16 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-# One whole field: its name (printable ASCII but colon), optional whitespace
-# and the colon (group 2 marks where the value starts), the rest of the line
-# and every continuation line after it. ``match`` is given the region's end
-# as ``endpos``, so ``\Z`` is that end and a last line may lack its break.
-_FIELD = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:()[^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*")
+# The pieces of a header: the rest of a line (a region's end, ``\Z`` as the
+# matcher's ``endpos``, may stand for the last line break), a continuation
+# line, and a field's start: its name (printable ASCII but colon), optional
+# whitespace and the colon.
+_REST = rb"[^\n]*(?:\n|\Z)"
+_CONTINUATION = rb"[ \t]" + _REST
+_NAME = rb"[\x21-\x39\x3b-\x7e]+"
+# One whole field: name (group 1), colon (group 2 marks where the value
+# starts), the rest of the line and every continuation line after it.
+_FIELD = re.compile(rb"(" + _NAME + rb")[ \t]*:()" + _REST + rb"(?:" + _CONTINUATION + rb")*")
 
 
 class Field(NamedTuple):
@@ -38,9 +43,9 @@ class Field(NamedTuple):
 
 
 # Any run of header lines: field lines (name, colon) and continuation lines.
-_LINES = re.compile(rb"(?:[\x21-\x39\x3b-\x7e]+[ \t]*:[^\n]*(?:\n|\Z)|[ \t][^\n]*(?:\n|\Z))*")
+_LINES = re.compile(rb"(?:" + _NAME + rb"[ \t]*:" + _REST + rb"|" + _CONTINUATION + rb")*")
 # Continuation lines before any field (kept in the header, ignored).
-_LEADING = re.compile(rb"(?:[ \t][^\n]*(?:\n|\Z))*")
+_LEADING = re.compile(rb"(?:" + _CONTINUATION + rb")*")
 
 
 def _span(raw: bytes, start: int, end: int) -> tuple[int, int, int]:
