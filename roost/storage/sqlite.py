@@ -238,9 +238,12 @@ class SqliteStore:
                 self._prepare(message, blob_id)
                 for blob_id, message in zip(blob_ids, messages, strict=True)
             ]
-            failed = [e for w in concurrent.futures.as_completed(writes) if (e := w.exception())]
-            if failed:
-                raise failed[0]
+            if writes:
+                failed = [
+                    e for w in concurrent.futures.as_completed(writes) if (e := w.exception())
+                ]
+                if failed:
+                    raise failed[0]
         except BaseException:
             concurrent.futures.wait(writes)  # nothing may still be writing when we clean up
             self._blobs.delete(file_ids)

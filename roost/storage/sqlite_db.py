@@ -87,7 +87,7 @@ class _Batch:
     jobs: int = 0
     new_blobs: list[str] = field(default_factory=list)
     touched: set[tuple[int, int]] = field(default_factory=set)
-    settled: bool = False
+    settled: threading.Event = field(default_factory=threading.Event)  # its writers may go on
     error: BaseException | None = None
 
 
@@ -117,10 +117,12 @@ class Database:
         # Held (flock) by whichever process has a write transaction open.
         self._writer_lock = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self._batch: _Batch | None = None  # the open shared transaction, if any
-        self._state = threading.Condition()  # guards _waiting and batch settlement
+        self._state = threading.Lock()  # guards _waiting
         self._waiting = 0  # threads queued for the write lock
         self._gen = 0
         self._checkpoint_wanted = threading.Event()
+        self._wal_index = WalIndex(path)
+        self._wal_index_lock = threading.Lock()
         self._checkpointer: threading.Thread | None = None
         self._closing_checkpointer = False
         self._listeners: list[Callable[[int, int], None]] = []
@@ -162,6 +164,8 @@ class Database:
         if settled is not None:
             self._settle(*settled)
         self._delete_files([], all_now=True)
+        with self._wal_index_lock:
+            self._wal_index.close()
 
     def add_listener(self, listener: Callable[[int, int], None]) -> None:
         self._listeners.append(listener)
@@ -323,10 +327,8 @@ class Database:
         else:
             log.error("write transaction failed: %s", error)
             self.blobs.delete(batch.new_blobs)
-        with self._state:
-            batch.error = error
-            batch.settled = True
-            self._state.notify_all()
+        batch.error = error
+        batch.settled.set()  # wakes this batch's writers only
 
     def _delete_files(self, dead: list[str], *, all_now: bool = False) -> None:
         """Delete ``dead`` after ``FILE_GRACE``, and whatever earlier is due now."""
@@ -341,7 +343,9 @@ class Database:
             self.blobs.delete(due)
 
     def _maybe_checkpoint(self) -> None:
-        if wal_backlog(self.path) < CHECKPOINT_BYTES:
+        with self._wal_index_lock:
+            backlog = self._wal_index.backlog()
+        if backlog < CHECKPOINT_BYTES:
             return
         if self._checkpointer is None:
             with self._all_lock:
@@ -370,9 +374,7 @@ class Database:
             conn.close()
 
     def _await(self, batch: _Batch) -> None:
-        with self._state:
-            while not batch.settled:
-                self._state.wait()
+        batch.settled.wait()
         if batch.error is not None:
             raise StorageError(
                 StorageErrorKind.UNAVAILABLE, "storage temporarily unavailable"
@@ -402,34 +404,77 @@ class Database:
 
 
 def wal_backlog(path: Path) -> int:
-    """Bytes of pages in the WAL not yet copied back into the database file.
+    """Bytes of pages in the WAL not yet copied back into the database file
+    (one read through a descriptor opened for it; see ``WalIndex``)."""
+    index = WalIndex(path)
+    try:
+        return index.backlog()
+    finally:
+        index.close()
+
+
+class WalIndex:
+    """The wal-index header in ``-shm``, read through one kept descriptor.
 
     The WAL file keeps its size after a checkpoint (it is written again from
-    the start), so its size says nothing; the wal-index header in ``-shm``
-    (SQLite's documented WAL file format, native byte order) counts frames:
-    ``mxFrame`` (u32 at 16) written, ``nBackfill`` (u32 at 96) copied back,
-    page size a u16 at 14 (1 meaning 65536)."""
-    try:
-        with open(f"{path}-shm", "rb") as shm:
-            header = shm.read(_WAL_INDEX_HEADER)
-    except OSError:
-        return 0
-    if len(header) < _WAL_INDEX_HEADER:
-        return 0
-    page_size, frames = struct.unpack_from("=HI", header, 14)
-    (backfilled,) = struct.unpack_from("=I", header, 96)
-    page_size = 65536 if page_size == 1 else page_size
-    return max(0, frames - backfilled) * page_size
+    the start), so its size says nothing; the wal-index header (SQLite's
+    documented WAL file format, native byte order) counts frames: ``mxFrame``
+    (u32 at 16) written, ``nBackfill`` (u32 at 96) copied back, page size a
+    u16 at 14 (1 meaning 65536). Read after every COMMIT, so the descriptor
+    is kept (opening the file each time cost more than the read) and opened
+    again only when SQLite has replaced the file (it unlinks ``-shm`` when
+    the last connection of all processes closes).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = f"{path}-shm"
+        self._fd: int | None = None
+
+    def backlog(self) -> int:
+        header = self._read()
+        if len(header) < _WAL_INDEX_HEADER:
+            return 0
+        page_size, frames = struct.unpack_from("=HI", header, 14)
+        (backfilled,) = struct.unpack_from("=I", header, 96)
+        page_size = 65536 if page_size == 1 else page_size
+        return max(0, frames - backfilled) * page_size
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _read(self) -> bytes:
+        try:
+            if self._fd is not None and os.fstat(self._fd).st_nlink == 0:
+                self.close()
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDONLY | os.O_CLOEXEC)
+            return os.pread(self._fd, _WAL_INDEX_HEADER, 0)
+        except OSError:
+            self.close()
+            return b""
 
 
 _WAL_INDEX_HEADER = 136
 
 
 def _collect_dead_blobs(conn: sqlite3.Connection) -> list[str]:
-    """Drop unreferenced blob rows; returns those whose bytes are in a file."""
-    dead = conn.execute("SELECT id, data IS NULL FROM blobs WHERE refcount <= 0").fetchall()
+    """Drop the blob rows no message names any more; returns those whose
+    bytes are in a file. (A blob noted dead and named again by a later write
+    of the same transaction stays.)"""
+    if conn.execute("SELECT 1 FROM dead_blobs LIMIT 1").fetchone() is None:
+        return []
+    dead = conn.execute(
+        "SELECT b.id, b.data IS NULL FROM dead_blobs AS d CROSS JOIN blobs AS b ON b.id = d.id"
+        " WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.blob_id = d.id)"
+    ).fetchall()
+    conn.execute("DELETE FROM dead_blobs")
     if dead:
-        conn.execute("DELETE FROM blobs WHERE refcount <= 0")
+        conn.execute(
+            "DELETE FROM blobs WHERE id IN (SELECT value FROM json_each(?))",
+            (json_list([blob_id for blob_id, _ in dead]),),
+        )
     return [blob_id for blob_id, in_file in dead if in_file]
 
 

@@ -101,7 +101,9 @@ def append(
     if not prepared:
         return box.uidvalidity, []
     modseq = box.highestmodseq + 1
-    known = _keyword_map(txn.conn, box.id)
+    # Most APPENDs carry system flags only: no need to read the mailbox's keywords.
+    wanted = any(flagset.is_keyword(f) for msg in prepared for f in msg.flags)
+    known = _keyword_map(txn.conn, box.id) if wanted else {}
     uids = list(range(box.uidnext, box.uidnext + len(prepared)))
     new_keywords: list[str] = []
     rows = []
@@ -129,7 +131,8 @@ def append(
             if m.index is not None
         ],
     )
-    _add_keywords(txn.conn, box.id, new_keywords)
+    if new_keywords:
+        _add_keywords(txn.conn, box.id, new_keywords)
     _bump(txn, box, uids[-1] + 1, modseq)
     return box.uidvalidity, uids
 

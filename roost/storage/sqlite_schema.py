@@ -9,15 +9,19 @@ Rules:
   when it is opened. Never edit a shipped migration: add a new one.
 - User and mailbox ids are AUTOINCREMENT: an id is never reused, so a session
   still holding the id of a deleted mailbox (or user) can never reach another.
-- Blob reference counts are kept by triggers on ``messages``, so every way of
-  removing a message (DELETE, cascade from a mailbox or a user) releases its
-  blob; rows with ``refcount <= 0`` are collected at the end of each write.
-  STATUS's per-mailbox counters (``mailbox_counts``) are kept the same way.
+- A blob lives while a ``messages`` row names it. A trigger on ``messages``
+  notes in ``dead_blobs`` every blob whose last message a DELETE removed (so
+  every way of removing a message, cascades from a mailbox or a user
+  included, releases its blob); the notes are collected at the end of each
+  write. STATUS's per-mailbox counters (``mailbox_counts``) are kept by
+  triggers too. (Versions 1 to 3 counted references in ``blobs.refcount``;
+  see ``_V4`` for why that column is no longer used.)
 - Version 2 adds what big mailboxes need (see ``_V2``); upgrading a version 1
   store fills the new columns from the stored flags and body files.
 - Version 3 adds ``blobs.data``: a small message's bytes live in its blob row
   (NULL: in the blob's file), so one COMMIT makes the whole message durable.
   Existing bodies stay in their files.
+- Version 4 replaces the reference counts by ``dead_blobs`` (see ``_V4``).
 """
 
 from __future__ import annotations
@@ -243,10 +247,41 @@ def _migrate_2_to_3(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE blobs ADD COLUMN data BLOB")  # no rewrite: NULL for every row
 
 
+# Version 4: no reference count in the blob row. ``blobs.refcount`` sat in the
+# row that also holds a small message's bytes; a COPY took it from 1 to 2,
+# which changes the record's size (SQLite stores 0 and 1 in no bytes, 2 in
+# one), so SQLite rewrote the whole row with its overflow pages: every COPY,
+# MOVE or EXPUNGE of a copy wrote the message again (126 MiB of WAL to COPY
+# 10,000 messages of 28 KB). Whether a blob is still named by a message is
+# already one lookup in ``messages_blob`` (the index the foreign key needs),
+# so the count goes: a blob becomes garbage when the DELETE of its last
+# message notes it in ``dead_blobs``. The column stays (dropping it would
+# rewrite every row) and is neither read nor written any more.
+_V4 = """
+CREATE TABLE dead_blobs (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+INSERT INTO dead_blobs (id) SELECT id FROM blobs WHERE refcount <= 0;
+DROP TRIGGER messages_ref;
+DROP TRIGGER messages_unref;
+DROP INDEX blobs_unreferenced;
+CREATE TRIGGER messages_unref AFTER DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM messages WHERE blob_id = OLD.blob_id) BEGIN
+    INSERT OR IGNORE INTO dead_blobs (id) VALUES (OLD.blob_id);
+END;
+"""
+
+
+def _migrate_3_to_4(conn: sqlite3.Connection) -> None:
+    for statement in _statements(_V4):
+        conn.execute(statement)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_0_to_1,
     _migrate_1_to_2,
     _migrate_2_to_3,
+    _migrate_3_to_4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 
+from roost.storage import sqlite_schema
 from roost.storage.interface import MailboxInfo, MailStore, NewMessage, User
 
 
@@ -43,3 +46,18 @@ def add(
 
 def flags_of(store: MailStore, mailbox_id: int) -> dict[int, frozenset[str]]:
     return {m.uid: m.flags for m in store.message_flags(mailbox_id)}
+
+
+def old_schema(data_dir: Path, version: int) -> sqlite3.Connection:
+    """A new data directory whose database has the schema of ``version``, as
+    an older roost left it (its migrations up to there, nothing after), with
+    user 1 ``alice`` and her INBOX, mailbox 1 (UIDVALIDITY 1, UIDNEXT 1)."""
+    data_dir.mkdir()
+    conn = sqlite_schema.connect(data_dir / "roost.db")
+    conn.execute("PRAGMA journal_mode = WAL")
+    for step in sqlite_schema.MIGRATIONS[:version]:
+        step(conn)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (version,))
+    conn.execute("INSERT INTO users (name, password_hash) VALUES ('alice', 'x')")
+    conn.execute("INSERT INTO mailboxes (user_id, name, uidvalidity) VALUES (1, 'INBOX', 1)")
+    return conn

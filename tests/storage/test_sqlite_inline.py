@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +11,10 @@ import pytest
 
 from roost.mime.searchtext import header_block
 from roost.storage import sqlite_db, sqlite_schema
+from roost.storage.blobs import BlobFiles
 from roost.storage.interface import NewMessage, StorageError, StorageErrorKind
 from roost.storage.sqlite import INLINE_MAX, SqliteStore
-from tests.storage.helpers import mailbox, new_user, raw_message
+from tests.storage.helpers import mailbox, new_user, old_schema, raw_message
 
 SMALL = raw_message(1)
 BIG = raw_message(2, "y" * INLINE_MAX + "\r\n")
@@ -74,23 +75,29 @@ def test_copy_shares_and_expunge_releases_both_kinds(store: SqliteStore) -> None
 
 def test_version_2_store_upgrades_and_keeps_its_files(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    store = SqliteStore(data_dir)
-    box = mailbox(store, new_user(store)).id
-    store.append(box, [NewMessage(BIG)])
-    blob = store.fetch_meta(box, [1])[0].blob_id
-    store.close()
-    conn = sqlite3.connect(data_dir / "roost.db")  # back to version 2: no data column
-    conn.execute("ALTER TABLE blobs DROP COLUMN data")
-    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    conn.commit()
+    conn = old_schema(data_dir, 2)  # before blobs.data: every body in its file
+    blob = BlobFiles.new_id()
+    BlobFiles(data_dir / "blobs").write(blob, BIG)
+    conn.execute(
+        "INSERT INTO blobs (id, size, envelope, body, bodystructure, structure)"
+        " VALUES (?, ?, x'', x'', x'', '{}')",
+        (blob, len(BIG)),
+    )
+    conn.execute(
+        "INSERT INTO messages (mailbox_id, uid, blob_id, modseq, internaldate, size)"
+        " VALUES (1, 1, ?, 1, '2024-01-02T03:04:05+00:00', ?)",
+        (blob, len(BIG)),
+    )
+    conn.execute("UPDATE mailboxes SET uidnext = 2")
     conn.close()
     store = SqliteStore(data_dir)
     try:
         version = store._db.conn().execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        assert int(version.fetchone()[0]) == sqlite_schema.SCHEMA_VERSION == 3
+        assert int(version.fetchone()[0]) == sqlite_schema.SCHEMA_VERSION
+        assert store.fetch_meta(1, [1])[0].blob_id == blob
         assert store.read_message(blob) == BIG
-        store.append(box, [NewMessage(SMALL)])
-        assert store.read_message(store.fetch_meta(box, [2])[0].blob_id) == SMALL
+        store.append(1, [NewMessage(SMALL)])
+        assert store.read_message(store.fetch_meta(1, [2])[0].blob_id) == SMALL
     finally:
         store.close()
 
@@ -143,3 +150,27 @@ def test_read_head_holds_the_whole_header(store: SqliteStore, body: str, header_
     assert raw.startswith(head)
     assert header_block(head) == header
     assert store.read_message(meta.blob_id) == raw
+
+
+def _wal_frames(store: SqliteStore) -> int:
+    """Frames written to the WAL since it was last restarted (mxFrame)."""
+    header = (store._db.path.parent / "roost.db-shm").read_bytes()[:136]
+    return int.from_bytes(header[16:20], sys.byteorder)
+
+
+def test_copy_and_move_do_not_rewrite_the_messages(store: SqliteStore) -> None:
+    """Copies share the row that holds a small message's bytes and leave it
+    untouched: the WAL grows by far less than a page per copied message
+    (when the row carried a reference count, going from 1 to 2 copies made
+    SQLite rewrite every row with its overflow pages, 8 pages for 30 KB)."""
+    user = new_user(store)
+    box, other = mailbox(store, user).id, store.create_mailbox(user.id, "other").id
+    count = 40
+    store.append(box, [NewMessage(_of_size(n, 30_000)) for n in range(count)])
+    before = _wal_frames(store)
+    store.copy(box, list(range(1, count + 1)), other)
+    store.move(other, list(range(1, count + 1)), box)
+    assert _wal_frames(store) - before < count
+    blob_ids = {m.blob_id for m in store.fetch_meta(box, list(range(1, 2 * count + 1)))}
+    assert len(blob_ids) == count
+    assert store.read_message(store.fetch_meta(box, [count + 1])[0].blob_id) == _of_size(0, 30_000)
