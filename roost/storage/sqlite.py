@@ -58,7 +58,7 @@ from roost.storage.interface import (
     StorageErrorKind,
     User,
 )
-from roost.storage.sqlite_db import Database
+from roost.storage.sqlite_db import Database, WriteTxn
 from roost.storage.sqlite_messages import PreparedMessage
 
 log = logging.getLogger(__name__)
@@ -248,8 +248,9 @@ class SqliteStore:
             concurrent.futures.wait(writes)  # nothing may still be writing when we clean up
             self._blobs.delete(file_ids)
             raise
-        with self._db.write(new_blobs=file_ids) as txn:
-            uidvalidity, uids = msgs.append(txn, mailbox_id, prepared)
+        uidvalidity, uids = self._db.run(
+            lambda txn: msgs.append(txn, mailbox_id, prepared), new_blobs=file_ids
+        )
         return AppendResult(uidvalidity, uids)
 
     def _prepare(self, message: NewMessage, blob_id: str) -> PreparedMessage:
@@ -335,27 +336,22 @@ class SqliteStore:
         flags: Iterable[str],
         unchangedsince: int | None = None,
     ) -> tuple[list[MessageFlags], list[int]]:
-        with self._db.write(durable=self._flags_durable) as txn:
-            return msgs.store_flags(txn, mailbox_id, uids, mode, flags, unchangedsince)
+        return self._db.run(
+            lambda txn: msgs.store_flags(txn, mailbox_id, uids, mode, flags, unchangedsince),
+            durable=self._flags_durable,
+        )
 
     @_guarded
     def copy(self, mailbox_id: int, uids: Iterable[int], dest_mailbox_id: int) -> CopyResult:
-        with self._db.write() as txn:
-            source_uids, dest_uids = msgs.copy(txn, mailbox_id, uids, dest_mailbox_id)
-            uidvalidity = mailboxes.load(txn.conn, dest_mailbox_id).uidvalidity
-        return CopyResult(uidvalidity, source_uids, dest_uids)
+        return self._db.run(lambda txn: _copied(txn, msgs.copy, mailbox_id, uids, dest_mailbox_id))
 
     @_guarded
     def move(self, mailbox_id: int, uids: Iterable[int], dest_mailbox_id: int) -> CopyResult:
-        with self._db.write() as txn:
-            source_uids, dest_uids = msgs.move(txn, mailbox_id, uids, dest_mailbox_id)
-            uidvalidity = mailboxes.load(txn.conn, dest_mailbox_id).uidvalidity
-        return CopyResult(uidvalidity, source_uids, dest_uids)
+        return self._db.run(lambda txn: _copied(txn, msgs.move, mailbox_id, uids, dest_mailbox_id))
 
     @_guarded
     def expunge(self, mailbox_id: int, uids: Iterable[int] | None = None) -> list[int]:
-        with self._db.write() as txn:
-            return msgs.expunge(txn, mailbox_id, uids)
+        return self._db.run(lambda txn: msgs.expunge(txn, mailbox_id, uids))
 
     @_guarded
     def take_recent(self, mailbox_id: int) -> int:
@@ -365,8 +361,9 @@ class SqliteStore:
             # Nothing to claim (the common case): no write transaction, so no
             # wait behind other writers. What arrives next goes to whoever looks first.
             return box.first_recent_uid
-        with self._db.write(durable=self._flags_durable) as txn:
-            return msgs.take_recent(txn, mailbox_id)
+        return self._db.run(
+            lambda txn: msgs.take_recent(txn, mailbox_id), durable=self._flags_durable
+        )
 
     @_guarded
     def keywords(self, mailbox_id: int) -> list[str]:
@@ -389,3 +386,11 @@ def _internaldate(value: datetime | None) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # a naive time is taken as UTC
     return value
+
+
+def _copied(txn: WriteTxn, how: Callable[..., tuple[list[int], list[int]]], mailbox_id: int,
+            uids: Iterable[int], dest_mailbox_id: int) -> CopyResult:  # fmt: skip
+    """COPY or MOVE (``how``) in ``txn``, with the target's UIDVALIDITY for COPYUID."""
+    source_uids, dest_uids = how(txn, mailbox_id, uids, dest_mailbox_id)
+    uidvalidity = mailboxes.load(txn.conn, dest_mailbox_id).uidvalidity
+    return CopyResult(uidvalidity, source_uids, dest_uids)

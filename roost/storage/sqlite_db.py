@@ -5,22 +5,29 @@ Rules:
   be shared by threads that run at the same time. Reads run in a deferred
   transaction so every query of one call sees the same snapshot (WAL readers
   never block the writer).
-- Writes are serialised by one lock in this process and, across processes
-  (``processes`` > 1, or the CLI while a server runs), by an exclusive
-  ``flock`` on ``roost.db-writer`` held from BEGIN IMMEDIATE to COMMIT: a
-  waiting process wakes the moment the lock is free, where SQLite's busy
-  handler would sleep and poll. All go through one writer connection. A write collects the blobs whose last reference it
-  dropped and the mailboxes it touched; after COMMIT, outside the lock, the
-  blob files are deleted and the listeners called (a slow listener never
-  holds up other writers).
+- Writes are serialised: in this process one thread at a time leads a write
+  transaction, and across processes (``processes`` > 1, or the CLI while a
+  server runs) an exclusive ``flock`` on ``roost.db-writer`` is held from
+  BEGIN IMMEDIATE to COMMIT: a waiting process wakes the moment the lock is
+  free, where SQLite's busy handler would sleep and poll. All go through one
+  writer connection. A write collects the blobs whose last message it removed
+  and the mailboxes it touched; after COMMIT, with the flock released, the
+  blob files are deleted and the listeners called.
 - Group commit: the COMMIT (with ``synchronous=FULL``, an fsync of the WAL) is
-  the expensive part of a write, so writes that queue up behind each other
-  share one. Each write runs in its own SAVEPOINT of a shared transaction;
-  the writer that finds nobody waiting behind it (or a full batch,
-  ``MAX_BATCH``) commits for all of them. ``write`` returns only after the
-  COMMIT that covers it: durability is unchanged, a write is acknowledged
-  when it is on disk. One write failing rolls back to its savepoint and
-  leaves the others alone; a failed COMMIT fails every write of the batch.
+  the expensive part of a write, so writes that queue up share one. A write
+  is a function of a ``WriteTxn`` (``run``); writes queue, and one thread,
+  the leader, takes the queue, runs each write in its own SAVEPOINT of one
+  transaction (taking those that queue up meanwhile too, up to
+  ``MAX_BATCH``), commits for all of them, wakes their threads and hands the
+  lead to the oldest write still queued. The writes of a batch run on the
+  leader's thread, one after another: no lock passes from thread to thread
+  per write (each pass woke a thread, which then waited for the GIL while
+  holding up every writer). ``run`` returns only after the COMMIT that covers
+  its write: durability is unchanged, a write is acknowledged when it is on
+  disk. One write failing rolls back to its savepoint and leaves the others
+  alone; a failed COMMIT fails every write of the batch. ``write`` is the
+  same for a block that must run on its caller's thread: that thread leads
+  a batch and runs its block first.
 - Durability per write: a write made with ``durable=False`` (the store's
   ``fsync = "optimized"`` policy uses it for flag changes and \Recent claims,
   as Dovecot's default ``mail_fsync = optimized`` does not fsync those) runs
@@ -28,7 +35,7 @@ Rules:
   power failure may lose the last such changes, never corrupt the database
   (WAL); a process crash loses nothing. The level can only change between
   transactions, so a durable write never joins a batch begun without fsync:
-  that batch is committed first and a new one begun. A non-durable write may
+  it waits for the next batch. A non-durable write may
   join a durable batch (it then gets the fsync too), and any later fsync of
   the WAL makes the earlier unsynced commits durable as well.
 - Body files whose last reference a COMMIT dropped are deleted ``FILE_GRACE``
@@ -58,12 +65,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from roost.storage import sqlite_schema
 from roost.storage.blobs import BlobFiles
 from roost.storage.interface import StorageError, StorageErrorKind
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 # WAL size that starts a background checkpoint (SQLite's own default mark is
@@ -79,16 +89,33 @@ MAX_BATCH = 64
 
 
 @dataclass(eq=False)
+class _Job:
+    """One write: its function (None: a ``write`` block, run by its own thread)
+    and, once done, its result or error."""
+
+    fn: Callable[[WriteTxn], Any] | None
+    new_blobs: tuple[str, ...]
+    durable: bool
+    done: threading.Event = field(default_factory=threading.Event)  # finished, or leads
+    leads: bool = False  # woken to lead the next batch
+    result: Any = None
+    error: BaseException | None = None
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+@dataclass(eq=False)
 class _Batch:
-    """One shared write transaction: the writes in it and how it ended."""
+    """One shared write transaction: its writes and what they touched."""
 
     gen: int
+    jobs: list[_Job]
     durable: bool = True
-    jobs: int = 0
-    new_blobs: list[str] = field(default_factory=list)
     touched: set[tuple[int, int]] = field(default_factory=set)
-    settled: threading.Event = field(default_factory=threading.Event)  # its writers may go on
-    error: BaseException | None = None
+    lost: bool = False  # SQLite dropped the transaction: every write fails
 
 
 @dataclass
@@ -103,7 +130,7 @@ class WriteTxn:
 
 
 class Database:
-    """The database file, its per-thread connections and the write lock."""
+    """The database file, its per-thread connections and the queue of writes."""
 
     def __init__(self, path: Path, blobs: BlobFiles) -> None:
         self.path = path
@@ -111,14 +138,13 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._writer: sqlite3.Connection | None = None  # used under _write_lock only
+        self._writer: sqlite3.Connection | None = None  # used by the batch leader only
         self._writer_durable = True  # the writer connection's synchronous level is FULL
         # Held (flock) by whichever process has a write transaction open.
         self._writer_lock = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        self._batch: _Batch | None = None  # the open shared transaction, if any
-        self._state = threading.Lock()  # guards _waiting
-        self._waiting = 0  # threads queued for the write lock
+        self._queue_lock = threading.Lock()  # guards _queue and _leading
+        self._queue: deque[_Job] = deque()  # writes waiting for a batch (the leader's first)
+        self._leading = False  # a thread is running batches
         self._gen = 0
         self._checkpoint_wanted = threading.Event()
         self._wal_index = WalIndex(path)
@@ -149,8 +175,11 @@ class Database:
         self._checkpoint_wanted.set()
         if checkpointer is not None:
             checkpointer.join()
-        with self._write_lock:
-            settled = self._commit_batch()
+        # Lead an empty turn: no batch is running meanwhile, later writes find the store closed.
+        self._enqueue(_Job(None, (), False))  # a block's job: it returns leading
+        try:
+            with self._queue_lock:
+                self._queue.popleft()
             with self._all_lock:
                 if not self._closed:
                     os.close(self._writer_lock)
@@ -161,8 +190,8 @@ class Database:
                 if self._writer is not None:
                     self._writer.close()
                     self._writer = None
-        if settled is not None:
-            self._settle(*settled)
+        finally:
+            self._hand_over()
         self._delete_files([], all_now=True)
         with self._wal_index_lock:
             self._wal_index.close()
@@ -194,88 +223,211 @@ class Database:
         )
         return None if row is None else int(row[0])
 
-    @contextmanager
-    def write(self, new_blobs: Sequence[str] = (), *, durable: bool = True) -> Iterator[WriteTxn]:
-        """One serialised, all-or-nothing write, committed when the block has
-        returned (and on disk, when ``durable``); its listeners have run by
-        then (see group commit above).
+    def run(
+        self, fn: Callable[[WriteTxn], T], new_blobs: Sequence[str] = (), *, durable: bool = True
+    ) -> T:
+        """``fn(txn)`` as one serialised, all-or-nothing write, committed (and
+        on disk, when ``durable``) before this returns; its listeners have run
+        by then. Its result, or its exception, comes back here.
 
+        ``fn`` may run on another thread (the batch's leader, see group commit
+        above): it must use nothing but ``txn`` and its arguments.
         ``new_blobs``: body files written for this write, removed if it fails.
         """
-        with self._state:
-            self._waiting += 1
-        self._write_lock.acquire()
-        with self._state:
-            self._waiting -= 1
-        settled = None
-        try:
-            if durable and self._batch is not None and not self._batch.durable:
-                # This write needs an fsync the open batch cannot give: end it first.
-                earlier = self._commit_batch()
-                if earlier is not None:
-                    self._settle(*earlier)
-            batch, conn = self._join(new_blobs, durable)
-            txn = WriteTxn(conn)
-            try:
-                yield txn
-                conn.execute("RELEASE job")
-            except BaseException:
-                self._undo(conn, batch)
-                self.blobs.delete(new_blobs)
-                raise
-            batch.jobs += 1
-            batch.new_blobs.extend(new_blobs)
-            batch.touched |= txn.touched
-        finally:
-            if self._batch is not None:
-                with self._state:
-                    queued = self._waiting
-                if not queued or self._batch.jobs >= MAX_BATCH:
-                    settled = self._commit_batch()
-            self._write_lock.release()
-            if settled is not None:
-                self._settle(*settled)
-        self._await(batch)
+        job = _Job(fn, tuple(new_blobs), durable)
+        if self._enqueue(job):
+            self._lead(job)
+        return job.outcome()
 
-    def _join(self, new_blobs: Sequence[str], durable: bool) -> tuple[_Batch, sqlite3.Connection]:
-        """The open batch (one is begun if needed) and a savepoint for this write."""
+    @contextmanager
+    def write(self, new_blobs: Sequence[str] = (), *, durable: bool = True) -> Iterator[WriteTxn]:
+        """``run`` for a block: the block runs on this thread, first in a batch
+        this thread leads (writes queued behind it join that batch)."""
+        job = _Job(None, tuple(new_blobs), durable)
+        self._enqueue(job)
+        try:
+            batch = self._open_batch()
+            if batch is not None:
+                conn = self._writer_conn()
+                txn = WriteTxn(conn)
+                conn.execute("SAVEPOINT job")
+                try:
+                    yield txn
+                    conn.execute("RELEASE job")
+                except BaseException as exc:  # noqa: BLE001 - raised below, after the batch
+                    job.error = exc
+                    self._undo(batch, job)
+                else:
+                    batch.touched |= txn.touched
+                self._run_jobs(batch)
+                self._close_batch(batch)
+        finally:
+            self._hand_over()
+        job.outcome()
+
+    # -- group commit: one leader at a time runs the queued writes in one transaction
+
+    def _enqueue(self, job: _Job) -> bool:
+        """Queue ``job``; wait until it is done or leads (True: it leads)."""
+        with self._queue_lock:
+            self._queue.append(job)
+            if not self._leading:
+                self._leading = True
+                return True
+        job.done.wait()
+        return job.leads
+
+    def queued(self) -> int:
+        """Writes waiting for a batch, the running leader's own included."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    def _lead(self, job: _Job) -> None:
+        try:
+            batch = self._open_batch()
+            if batch is not None:
+                self._run_jobs(batch)
+                self._close_batch(batch)
+        finally:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Let the oldest queued write lead the next batch, or nobody."""
+        with self._queue_lock:
+            if not self._queue:
+                self._leading = False
+                return
+            successor = self._queue[0]
+            successor.leads = True
+        successor.done.set()
+
+    def _open_batch(self) -> _Batch | None:
+        """Take the queued writes (the leader's own first) and begin their
+        transaction; None if that failed (they have failed too)."""
         try:
             conn = self._writer_conn()
-            if self._batch is None:
-                self._set_durable(conn, durable)
-                self._begin(conn)
-                self._gen += 1
-                self._batch = _Batch(self._gen, durable)
-            conn.execute("SAVEPOINT job")
-        except BaseException:
-            self.blobs.delete(new_blobs)
-            raise
-        return self._batch, conn
+            fcntl.flock(self._writer_lock, fcntl.LOCK_EX)  # writes queue up meanwhile: they join
+        except BaseException as exc:  # noqa: BLE001 - every taken write gets it
+            self._fail(self._take(), exc)
+            return None
+        jobs = self._take()
+        self._gen += 1
+        batch = _Batch(self._gen, jobs, durable=any(j.durable for j in jobs))
+        try:
+            self._set_durable(conn, batch.durable)
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:  # noqa: BLE001 - every taken write gets it
+            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+            self._fail(jobs, exc)
+            return None
+        return batch
+
+    def _take(self) -> list[_Job]:
+        """The writes of the next batch: the head of the queue and the function
+        writes behind it (a ``write`` block runs on its own thread: it leads)."""
+        with self._queue_lock:
+            jobs = [self._queue.popleft()]
+        return jobs + self._take_more(durable=True, room=MAX_BATCH - 1)
+
+    def _take_more(self, *, durable: bool, room: int) -> list[_Job]:
+        """Function writes from the head of the queue that may join a batch
+        (none that needs an fsync a batch without one cannot give)."""
+        jobs: list[_Job] = []
+        with self._queue_lock:
+            while self._queue and len(jobs) < room:
+                head = self._queue[0]
+                if head.fn is None or (head.durable and not durable):
+                    break
+                jobs.append(self._queue.popleft())
+        return jobs
+
+    def _run_jobs(self, batch: _Batch) -> None:
+        """Run the batch's writes, then those that queued up meanwhile."""
+        conn = self._writer
+        assert conn is not None
+        done = 0
+        while done < len(batch.jobs):
+            for job in batch.jobs[done:]:
+                done += 1
+                if job.fn is not None and not batch.lost:
+                    self._run_job(conn, batch, job)
+            room = MAX_BATCH - len(batch.jobs)
+            batch.jobs += self._take_more(durable=batch.durable, room=room)
+
+    def _run_job(self, conn: sqlite3.Connection, batch: _Batch, job: _Job) -> None:
+        assert job.fn is not None
+        txn = WriteTxn(conn)
+        conn.execute("SAVEPOINT job")
+        try:
+            job.result = job.fn(txn)
+            conn.execute("RELEASE job")
+        except BaseException as exc:  # noqa: BLE001 - handed to the job's thread
+            job.error = exc
+            self._undo(batch, job)
+        else:
+            batch.touched |= txn.touched
+
+    def _undo(self, batch: _Batch, job: _Job) -> None:
+        """Roll back one failed write; if SQLite dropped the whole transaction
+        (some I/O errors do), the batch's other writes are lost and fail too."""
+        self.blobs.delete(job.new_blobs)
+        conn = self._writer
+        assert conn is not None
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                return
+        except sqlite3.Error:
+            log.exception("rollback to savepoint failed")
+        batch.lost = True
+
+    def _close_batch(self, batch: _Batch) -> None:
+        """COMMIT (or, if lost, ROLLBACK), let other processes write, then
+        delete files, call the listeners and wake the batch's writers."""
+        conn = self._writer
+        assert conn is not None
+        error: BaseException | None = None
+        dead: list[str] = []
+        try:
+            if batch.lost:
+                raise StorageError(StorageErrorKind.UNAVAILABLE, "write transaction was lost")
+            dead = _collect_dead_blobs(conn)
+            self._commit(conn)
+        except BaseException as exc:  # noqa: BLE001 - every writer of the batch gets it
+            error = exc
+            _rollback(conn)
+        finally:
+            if not conn.in_transaction:
+                fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+        if error is None:
+            self._delete_files(dead)
+            self._notify(batch.touched)
+            self._maybe_checkpoint()
+            for job in batch.jobs:
+                job.done.set()
+        else:
+            self._fail(batch.jobs, error)
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        conn.execute("COMMIT")
+
+    def _fail(self, jobs: list[_Job], error: BaseException) -> None:
+        if not self._closed:
+            log.error("write transaction failed: %s", error)
+        failed = StorageError(StorageErrorKind.UNAVAILABLE, "storage temporarily unavailable")
+        failed.__cause__ = error
+        for job in jobs:
+            self.blobs.delete(job.new_blobs)
+            if job.error is None:
+                job.error = error if isinstance(error, StorageError) else failed
+            job.done.set()
 
     def _set_durable(self, conn: sqlite3.Connection, durable: bool) -> None:
         """FULL (fsync at every COMMIT) or NORMAL, outside any transaction."""
         if durable != self._writer_durable:
             conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             self._writer_durable = durable
-
-    def _begin(self, conn: sqlite3.Connection) -> None:
-        fcntl.flock(self._writer_lock, fcntl.LOCK_EX)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
-            raise
-
-    def _end(self, conn: sqlite3.Connection, statement: str) -> None:
-        """COMMIT or ROLLBACK the shared transaction, then let other processes write."""
-        try:
-            if statement == "COMMIT":
-                conn.execute("COMMIT")
-            else:
-                _rollback(conn)
-        finally:
-            if not conn.in_transaction:
-                fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
 
     def _writer_conn(self) -> sqlite3.Connection:
         if self._closed:
@@ -286,49 +438,6 @@ class Database:
             # Checkpoints are the background thread's job (see the module docstring).
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         return self._writer
-
-    def _undo(self, conn: sqlite3.Connection, batch: _Batch) -> None:
-        """Roll back one failed write; if SQLite dropped the whole transaction
-        (some I/O errors do), the batch's other writes are lost and fail too."""
-        try:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK TO job")
-                conn.execute("RELEASE job")
-                return
-        except sqlite3.Error:
-            log.exception("rollback to savepoint failed")
-        self._end(conn, "ROLLBACK")
-        if self._batch is batch:
-            self._batch = None
-            failed = StorageError(StorageErrorKind.UNAVAILABLE, "write transaction was lost")
-            self._settle(batch, [], failed)
-
-    def _commit_batch(self) -> tuple[_Batch, list[str], BaseException | None] | None:
-        """COMMIT the open batch (caller holds the write lock); settle it afterwards."""
-        batch, self._batch = self._batch, None
-        if batch is None:
-            return None
-        conn = self._writer
-        assert conn is not None
-        try:
-            dead = _collect_dead_blobs(conn)
-            self._end(conn, "COMMIT")
-        except BaseException as exc:  # noqa: BLE001 - every writer of the batch gets it
-            self._end(conn, "ROLLBACK")
-            return batch, [], exc
-        return batch, dead, None
-
-    def _settle(self, batch: _Batch, dead: list[str], error: BaseException | None) -> None:
-        """After COMMIT (outside the lock): files, listeners, then wake the writers."""
-        if error is None:
-            self._delete_files(dead)
-            self._notify(batch.touched)
-            self._maybe_checkpoint()
-        else:
-            log.error("write transaction failed: %s", error)
-            self.blobs.delete(batch.new_blobs)
-        batch.error = error
-        batch.settled.set()  # wakes this batch's writers only
 
     def _delete_files(self, dead: list[str], *, all_now: bool = False) -> None:
         """Delete ``dead`` after ``FILE_GRACE``, and whatever earlier is due now."""
@@ -372,13 +481,6 @@ class Database:
                     log.exception("WAL checkpoint failed")
         finally:
             conn.close()
-
-    def _await(self, batch: _Batch) -> None:
-        batch.settled.wait()
-        if batch.error is not None:
-            raise StorageError(
-                StorageErrorKind.UNAVAILABLE, "storage temporarily unavailable"
-            ) from batch.error
 
     def _notify(self, touched: set[tuple[int, int]]) -> None:
         for user_id, mailbox_id in sorted(touched):

@@ -46,15 +46,17 @@ class Writers:
         self.threads: list[threading.Thread] = []
 
     def start(self, key: str, *, hold: bool = False, fail: bool = False) -> None:
+        def write(txn: sqlite_db.WriteTxn) -> None:
+            _put(txn, key, 1)
+            if hold:
+                self.inside.set()
+                assert self.release.wait(10)
+            if fail:
+                raise ValueError("this write fails")
+
         def body() -> None:
             try:
-                with self.store._db.write() as txn:
-                    _put(txn, key, 1)
-                    if hold:
-                        self.inside.set()
-                        assert self.release.wait(10)
-                    if fail:
-                        raise ValueError("this write fails")
+                self.store._db.run(write)
             except BaseException as exc:  # noqa: BLE001 - inspected by the test
                 self.errors[key] = exc
             self.returned[key] = time.monotonic()
@@ -67,7 +69,7 @@ class Writers:
 
     def wait_queued(self, count: int) -> None:
         deadline = time.monotonic() + 10
-        while self.store._db._waiting < count:
+        while self.store._db.queued() < count:
             assert time.monotonic() < deadline
             time.sleep(0.005)
 
@@ -93,14 +95,13 @@ def test_queued_writes_share_one_commit(store: SqliteStore) -> None:
 
 def test_a_write_returns_only_after_its_commit(store: SqliteStore, monkeypatch) -> None:  # noqa: ANN001
     commits: list[float] = []
-    real = store._db._commit_batch
+    real = store._db._commit
 
-    def timed():  # noqa: ANN202
-        result = real()
+    def timed(conn):  # noqa: ANN001, ANN202
+        real(conn)
         commits.append(time.monotonic())
-        return result
 
-    monkeypatch.setattr(store._db, "_commit_batch", timed)
+    monkeypatch.setattr(store._db, "_commit", timed)
     w = Writers(store)
     w.start("a", hold=True)
     w.start("b")
@@ -327,23 +328,22 @@ def test_a_durable_write_does_not_join_a_batch_without_fsync(tmp_path: Path) -> 
     seen: dict[str, tuple[int, bool]] = {}
     try:
         box = mailbox(store, new_user(store))
-        second = threading.Thread(target=lambda: durable_write("second"))
+        second = threading.Thread(target=lambda: db.run(durable_write))
 
-        def durable_write(label: str) -> None:
-            with db.write(durable=True) as txn:
-                assert db._batch is not None
-                seen[label] = (db._batch.gen, db._batch.durable)
-                txn.conn.execute("UPDATE mailboxes SET uidnext = uidnext WHERE id = ?", (box.id,))
+        def durable_write(txn: sqlite_db.WriteTxn) -> None:
+            seen["second"] = (db._gen, db._writer_durable)
+            txn.conn.execute("UPDATE mailboxes SET uidnext = uidnext WHERE id = ?", (box.id,))
 
-        with db.write(durable=False) as txn:
-            assert db._batch is not None
-            seen["first"] = (db._batch.gen, db._batch.durable)
+        def first_write(txn: sqlite_db.WriteTxn) -> None:
+            seen["first"] = (db._gen, db._writer_durable)
             txn.conn.execute("UPDATE mailboxes SET uidnext = uidnext WHERE id = ?", (box.id,))
             second.start()
             deadline = time.monotonic() + 10
-            while db._waiting == 0:  # the durable write queues behind this one
+            while db.queued() == 0:  # the durable write queues behind this one
                 assert time.monotonic() < deadline
                 time.sleep(0.001)
+
+        db.run(first_write, durable=False)
         second.join()
         assert seen["first"][1] is False
         assert seen["second"][1] is True
@@ -351,3 +351,30 @@ def test_a_durable_write_does_not_join_a_batch_without_fsync(tmp_path: Path) -> 
         assert _sync_level(store) == 2
     finally:
         store.close()
+
+
+def test_a_write_block_queued_behind_leads_its_own_batch(store: SqliteStore) -> None:
+    """A ``write`` block runs on its own thread, so no other leader takes it
+    into a batch: it waits for the lead, and writes behind it join its batch."""
+    w = Writers(store)
+    w.start("a", hold=True)
+    block_thread: list[int] = []
+
+    def block() -> None:
+        with store._db.write() as txn:
+            block_thread.append(threading.get_ident())
+            _put(txn, "block", 1)
+
+    blocker = threading.Thread(target=block)
+    blocker.start()
+    w.wait_queued(1)
+    w.start("c")
+    w.wait_queued(2)
+    gen_before = store._db._gen
+    w.release.set()
+    w.join()
+    blocker.join(10)
+    assert not w.errors
+    assert block_thread == [blocker.ident]
+    assert [_meta(store, k) for k in ("a", "block", "c")] == [1, 1, 1]
+    assert store._db._gen == gen_before + 1  # "c" shared the block's batch
