@@ -31,6 +31,7 @@ import logging
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -192,6 +193,16 @@ class Server:
         """A change committed by another process: wake this one's watchers."""
         if self._shared is not None:
             self._shared.hub.notify(user_id, mailbox_id)
+
+    def hub_wake_user(self, user_id: int) -> None:
+        """Wake every watcher of the user (it may have missed a change elsewhere)."""
+        if self._shared is not None:
+            self._shared.hub.wake_user(user_id)
+
+    def on_interest(self, listener: Callable[[int, bool], None]) -> None:
+        """Hear when a user gets a first watcher here and loses the last (``ChangeHub``)."""
+        if self._shared is not None:
+            self._shared.hub.on_interest = listener
 
     def _accept(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, implicit_tls: bool

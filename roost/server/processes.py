@@ -14,8 +14,16 @@ Rules:
 - One ``SOCK_SEQPACKET`` socket pair per worker carries whole messages:
   ``P``/``T`` + one file descriptor: a connection (cleartext / implicit TLS),
   supervisor to worker; ``N`` + (user id, mailbox id): a change committed by
-  a worker, sent to the supervisor and from there to every other worker, whose
-  hub wakes its IDLE and NOTIFY sessions as for a change of its own.
+  a worker, sent to the supervisor and from there to every other worker that
+  watches the user, whose hub wakes its IDLE and NOTIFY sessions as for a
+  change of its own. A worker that watches nobody is not woken for nothing.
+- Who watches: a worker sends ``W`` + user id when its hub gets the user's
+  first watcher (IDLE or NOTIFY) and ``U`` when the last goes; the supervisor
+  answers each ``W`` with ``K`` + user id, and on ``K`` the worker wakes that
+  user's watchers once more. A change routed before the supervisor read the
+  ``W`` was committed before the ``K`` was sent, so the poll that follows the
+  ``K`` sees it: no change is missed, whatever the order in which the
+  supervisor reads its sockets.
 - Nobody blocks on a control socket: what cannot be sent now waits in an
   ``Outbox`` (connections in order, changes as a set) until it is writable.
 - A worker that ends while the supervisor is not stopping stops the server
@@ -47,7 +55,7 @@ from roost.storage.sqlite import SqliteStore
 
 log = logging.getLogger("roost.server")
 
-CHANGE = struct.Struct("<cqq")  # b"N", user id, mailbox id
+CHANGE = struct.Struct("<cqq")  # b"N", user id, mailbox id; b"W"/b"U"/b"K", user id, 0
 CONNECTION_KINDS = {b"P": False, b"T": True}  # message kind -> implicit TLS
 MESSAGE_MAX = 64
 BACKLOG = 1024
@@ -60,12 +68,19 @@ class Outbox:
         self.sock = sock
         self._loop = loop
         self._connections: deque[tuple[bytes, socket.socket]] = deque()
+        self._interest: deque[bytes] = deque()  # W/U/K messages, in order
         self._changes: dict[tuple[int, int], None] = {}  # ordered set
         self._waiting = False
         self.closed = False
 
     def connection(self, kind: bytes, conn: socket.socket) -> None:
         self._connections.append((kind, conn))
+        self.flush()
+
+    def interest(self, kind: bytes, user_id: int) -> None:
+        """``W``/``U`` (worker: a first / no more watcher of the user), ``K``
+        (supervisor: a ``W`` was read)."""
+        self._interest.append(CHANGE.pack(kind, user_id, 0))
         self.flush()
 
     def change(self, user_id: int, mailbox_id: int) -> None:
@@ -81,6 +96,9 @@ class Outbox:
                 socket.send_fds(self.sock, [kind], [conn.fileno()])
                 self._connections.popleft()
                 conn.close()  # the worker has its own descriptor now
+            while self._interest:
+                self.sock.send(self._interest[0])
+                self._interest.popleft()
             while self._changes:
                 key = next(iter(self._changes))
                 self.sock.send(CHANGE.pack(b"N", *key))
@@ -131,6 +149,7 @@ class _Worker:
     sock: socket.socket
     outbox: Outbox | None = None
     ended: bool = False
+    watching: set[int] = field(default_factory=set)  # users its sessions watch
 
 
 @dataclass
@@ -198,11 +217,20 @@ class _Supervisor:
         for data, fds in messages:
             for fd in fds:  # workers send none; never leak one
                 os.close(fd)
-            if len(data) == CHANGE.size and data[:1] == b"N":
-                _, user_id, mailbox_id = CHANGE.unpack(data)
+            if len(data) != CHANGE.size:
+                continue
+            kind, user_id, mailbox_id = CHANGE.unpack(data)
+            if kind == b"N":
                 for other in self.workers:
-                    if other is not worker and not other.ended and other.outbox is not None:
+                    watches = user_id in other.watching and not other.ended
+                    if other is not worker and watches and other.outbox is not None:
                         other.outbox.change(user_id, mailbox_id)
+            elif kind == b"W":
+                worker.watching.add(user_id)
+                if worker.outbox is not None:
+                    worker.outbox.interest(b"K", user_id)
+            elif kind == b"U":
+                worker.watching.discard(user_id)
         if ended:
             self._worker_ended(worker)
 
@@ -316,6 +344,9 @@ async def _serve_worker(config: Config, control: socket.socket) -> None:
     outbox = Outbox(control, loop)
     assert server.store is not None
     server.store.add_listener(_publisher(loop, outbox))
+    server.on_interest(
+        lambda user_id, watching: outbox.interest(b"W" if watching else b"U", user_id)
+    )
     loop.add_reader(control, _from_supervisor, server, control, stop)
     log_event(log, "worker", pid=os.getpid())
     try:
@@ -350,6 +381,8 @@ def _from_supervisor(server: Server, control: socket.socket, stop: asyncio.Event
         if len(data) == CHANGE.size and kind == b"N":
             _, user_id, mailbox_id = CHANGE.unpack(data)
             server.hub_notify(user_id, mailbox_id)
+        elif len(data) == CHANGE.size and kind == b"K":
+            server.hub_wake_user(CHANGE.unpack(data)[1])
     if ended:
         log.error("the supervisor is gone; stopping")
         stop.set()

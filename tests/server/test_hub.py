@@ -65,3 +65,21 @@ def test_notify_without_watchers_or_after_the_loop_closed() -> None:
     with hub.watch(1, 1, asyncio.Event()):
         loop.close()
         hub.notify(1, 1)  # the loop is gone (server stopped): no exception
+
+
+def test_interest_follows_the_first_and_last_watcher_of_a_user() -> None:
+    async def scenario() -> tuple[list[tuple[int, bool]], list[bool]]:
+        hub = ChangeHub(asyncio.get_running_loop())
+        heard: list[tuple[int, bool]] = []
+        hub.on_interest = lambda user, watching: heard.append((user, watching))
+        idle, notify, other = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        with hub.watch(7, 1, idle):
+            with hub.watch_user(7, notify), hub.watch(8, 1, other):
+                hub.wake_user(7)
+                woken = [idle.is_set(), notify.is_set(), other.is_set()]
+            heard.append((0, False))  # marks the point: user 7 still has the IDLE watcher
+        return heard, woken
+
+    heard, woken = asyncio.run(scenario())
+    assert heard == [(7, True), (8, True), (8, False), (0, False), (7, False)]
+    assert woken == [True, True, False]

@@ -23,7 +23,7 @@ import pytest
 
 from roost.auth.passwords import hash_password
 from roost.config import Config
-from roost.server.processes import CHANGE, Outbox, read_messages
+from roost.server.processes import CHANGE, Outbox, _Supervisor, _Worker, read_messages
 from roost.storage.sqlite import SqliteStore
 from tests.serve_process import start_serve, stop, wait_for_listeners
 
@@ -173,3 +173,41 @@ def test_an_unknown_fsync_setting_stops_the_server(tmp_path: Path) -> None:
     finally:
         output = stop(process)
     assert "fsync must be one of always, optimized" in output
+
+
+def test_supervisor_sends_changes_only_to_workers_that_watch_the_user() -> None:
+    """``W`` makes the supervisor route a user's changes to that worker (and
+    answer ``K``); ``U`` stops them; a worker never gets its own changes."""
+
+    async def scenario() -> list[list[tuple[bytes, int, int]]]:
+        loop = asyncio.get_running_loop()
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(2)]
+        workers = []
+        for ours, theirs in pairs:
+            ours.setblocking(False)
+            theirs.setblocking(False)
+            workers.append(_Worker(0, ours, Outbox(ours, loop)))
+        supervisor = _Supervisor([], workers)
+        first, second = (theirs for _, theirs in pairs)
+        seen: list[list[tuple[bytes, int, int]]] = []
+
+        def step(sender: socket.socket, worker: _Worker, kind: bytes, user: int, box: int) -> None:
+            sender.send(CHANGE.pack(kind, user, box))
+            supervisor._from_worker(worker)
+            got, _ = read_messages(second)
+            seen.append([CHANGE.unpack(data) for data, _ in got])
+
+        step(first, workers[0], b"N", 7, 1)  # nobody watches user 7
+        step(second, workers[1], b"W", 7, 0)  # the second worker starts to
+        step(first, workers[0], b"N", 7, 2)
+        step(first, workers[0], b"N", 8, 1)  # another user
+        step(second, workers[1], b"N", 7, 3)  # its own change
+        step(second, workers[1], b"U", 7, 0)
+        step(first, workers[0], b"N", 7, 4)
+        assert read_messages(first)[0] == []
+        for ours, theirs in pairs:
+            ours.close()
+            theirs.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [[], [(b"K", 7, 0)], [(b"N", 7, 2)], [], [], [], []]
