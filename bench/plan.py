@@ -27,9 +27,9 @@ class Plan:
     copy_count: int = 10_000
     big_max_size: int = 64_000  # bytes; keeps 100k messages at ~1.5 GB per server
     # (3) APPEND throughput
-    append_single: int = 300
+    append_single: int = 1000  # long enough that one run is not a matter of noise
     append_sessions: int = 20
-    append_each: int = 60
+    append_each: int = 150
     # (4) IDLE
     idle_connections: int = 10_000
     idle_per_user: int = 10
