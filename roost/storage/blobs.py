@@ -3,11 +3,16 @@
 Rules:
 - A blob id is 32 hex digits, not a content hash: two appends of the same
   bytes get two files, so deleting one can never race with writing the other.
-  The first two digits change with the clock (every ~18 hours), the other 30
-  are random: appends made close together share the 256 directories of one
-  period instead of creating (and fsyncing) a new directory for nearly every
-  message, and over time files still spread over all 65,536. Ids are
-  validated before they become paths (no traversal).
+  The first two digits change with the clock (every ~18 hours). For a body in
+  a file the other 30 are random: appends made close together share the 256
+  directories of one period instead of creating (and fsyncing) a new
+  directory for nearly every message, and over time files still spread over
+  all 65,536. A message kept in the database needs no directory: its next 16
+  digits are the time in nanoseconds (then 14 random ones), so the database's
+  indexes on blob ids grow at their right edge and the writes batched into
+  one COMMIT share those index pages instead of dirtying one random page each
+  (with 10 writers on a 150,000-message store: 8.3 -> 5.3-6.4 WAL pages per
+  APPEND). Ids are validated before they become paths (no traversal).
 - ``write`` is durable before it returns: the bytes go straight to the final,
   new name (``O_EXCL``), the file is fdatasynced, then its directory (new
   directories too). No temporary name is needed: nothing reads a blob before
@@ -47,9 +52,13 @@ class BlobFiles:
             _fsync_dir(root.parent)
 
     @staticmethod
-    def new_id() -> str:
-        period = (int(time.time()) >> _PERIOD_BITS) & 0xFF
-        return f"{period:02x}{secrets.token_hex(15)}"
+    def new_id(*, in_file: bool = True) -> str:
+        """A new id; ``in_file=False``: for a message kept in the database (time-ordered)."""
+        now = time.time_ns()
+        period = (now // 1_000_000_000 >> _PERIOD_BITS) & 0xFF
+        if in_file:
+            return f"{period:02x}{secrets.token_hex(15)}"
+        return f"{period:02x}{now & 0xFFFF_FFFF_FFFF_FFFF:016x}{secrets.token_hex(7)}"
 
     @staticmethod
     def valid_id(blob_id: str) -> bool:

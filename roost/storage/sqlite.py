@@ -222,7 +222,7 @@ class SqliteStore:
 
     @_guarded
     def append(self, mailbox_id: int, messages: Sequence[NewMessage]) -> AppendResult:
-        blob_ids = [BlobFiles.new_id() for _ in messages]
+        blob_ids = [BlobFiles.new_id(in_file=len(m.data) > INLINE_MAX) for m in messages]
         in_files = [
             (blob_id, message.data)
             for blob_id, message in zip(blob_ids, messages, strict=True)

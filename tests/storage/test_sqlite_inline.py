@@ -174,3 +174,18 @@ def test_copy_and_move_do_not_rewrite_the_messages(store: SqliteStore) -> None:
     blob_ids = {m.blob_id for m in store.fetch_meta(box, list(range(1, 2 * count + 1)))}
     assert len(blob_ids) == count
     assert store.read_message(store.fetch_meta(box, [count + 1])[0].blob_id) == _of_size(0, 30_000)
+
+
+def test_ids_of_messages_kept_in_the_database_follow_the_clock(store: SqliteStore) -> None:
+    """So the indexes on blob ids grow at their right edge (see ``roost.storage.blobs``);
+    a body in a file keeps a random id that spreads it over the directories."""
+    box = mailbox(store, new_user(store)).id
+    for n in range(20):
+        store.append(box, [NewMessage(raw_message(n))])
+    ids = [m.blob_id for m in store.fetch_meta(box, list(range(1, 21)))]
+    assert ids == sorted(ids)
+    assert all(BlobFiles.valid_id(blob_id) for blob_id in ids)
+    store.append(box, [NewMessage(BIG)])
+    big = store.fetch_meta(box, [21])[0].blob_id
+    assert BlobFiles.valid_id(big)
+    assert store._blobs.path(big).read_bytes() == BIG
