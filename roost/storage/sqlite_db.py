@@ -236,7 +236,7 @@ class Database:
         """
         job = _Job(fn, tuple(new_blobs), durable)
         if self._enqueue(job):
-            self._lead(job)
+            self._lead()
         return job.outcome()
 
     @contextmanager
@@ -248,17 +248,9 @@ class Database:
         try:
             batch = self._open_batch()
             if batch is not None:
-                conn = self._writer_conn()
-                txn = WriteTxn(conn)
-                conn.execute("SAVEPOINT job")
-                try:
+                # The block's error is kept by the savepoint and raised below, after the batch.
+                with self._savepoint(batch, job) as txn:
                     yield txn
-                    conn.execute("RELEASE job")
-                except BaseException as exc:  # noqa: BLE001 - raised below, after the batch
-                    job.error = exc
-                    self._undo(batch, job)
-                else:
-                    batch.touched |= txn.touched
                 self._run_jobs(batch)
                 self._close_batch(batch)
         finally:
@@ -282,7 +274,7 @@ class Database:
         with self._queue_lock:
             return len(self._queue)
 
-    def _lead(self, job: _Job) -> None:
+    def _lead(self) -> None:
         try:
             batch = self._open_batch()
             if batch is not None:
@@ -343,23 +335,29 @@ class Database:
 
     def _run_jobs(self, batch: _Batch) -> None:
         """Run the batch's writes, then those that queued up meanwhile."""
-        conn = self._writer
-        assert conn is not None
         done = 0
         while done < len(batch.jobs):
             for job in batch.jobs[done:]:
                 done += 1
                 if job.fn is not None and not batch.lost:
-                    self._run_job(conn, batch, job)
+                    self._run_job(batch, job)
             room = MAX_BATCH - len(batch.jobs)
             batch.jobs += self._take_more(durable=batch.durable, room=room)
 
-    def _run_job(self, conn: sqlite3.Connection, batch: _Batch, job: _Job) -> None:
+    def _run_job(self, batch: _Batch, job: _Job) -> None:
         assert job.fn is not None
+        with self._savepoint(batch, job) as txn:
+            job.result = job.fn(txn)
+
+    @contextmanager
+    def _savepoint(self, batch: _Batch, job: _Job) -> Iterator[WriteTxn]:
+        """The block as one write of the batch; its error is the job's (kept, not raised)."""
+        conn = self._writer
+        assert conn is not None
         txn = WriteTxn(conn)
         conn.execute("SAVEPOINT job")
         try:
-            job.result = job.fn(txn)
+            yield txn
             conn.execute("RELEASE job")
         except BaseException as exc:  # noqa: BLE001 - handed to the job's thread
             job.error = exc
